@@ -1,6 +1,37 @@
+using Api.Admin;
+using Api.Auth;
+using Api.Dashboard;
+using Api.Infrastructure;
+using Api.Sessions;
+using Api.Users;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddDatabase();
+builder.AddErrorHandling();
+builder.AddValidation();
+builder.AddSessions();
+builder.AddAuth();
+builder.AddAdmin();
+builder.AddOpenApiDocument();
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+if (await app.RunCommandAsync(args) is int exitCode)
+{
+    return exitCode;
+}
 
-app.Run();
+app.UseErrorHandling();
+app.UseNoStoreForSessionTraffic();
+app.UseOpenApiDocument();
+
+app.MapAuth();
+app.MapDashboard();
+app.MapUsers();
+app.MapAdmin();
+
+await app.RunAsync();
+return 0;
+
+public partial class Program;

@@ -1,0 +1,67 @@
+using System.Net.Http.Json;
+using Api.Passwords;
+using Api.Users;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Api.Tests.Infrastructure;
+
+public sealed record TestUser(long Id, string Email, string Password, string Role);
+
+/// <summary>The few steps nearly every test takes: make a user, log in, call with a session cookie.</summary>
+public static class ApiClient
+{
+    public const string CookieName = "__Host-sid";
+
+    public static async Task<TestUser> CreateUserAsync(this ApiFactory factory, string role = Roles.User, string? password = null)
+    {
+        var email = $"{role}-{Guid.NewGuid():N}@example.com";
+        password ??= "correct horse " + Guid.NewGuid().ToString("N")[..8];
+        var hash = factory.Services.GetRequiredService<PasswordHasher>().Hash(password);
+        var id = await factory.Services.GetRequiredService<UserStore>().CreateAsync(email, "Test " + role, role, hash);
+        return new TestUser(id, email, password, role);
+    }
+
+    public static Task<HttpResponseMessage> PostLoginAsync(this HttpClient client, string email, string password, bool rememberMe = false, string? cookie = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/login")
+        {
+            Content = JsonContent.Create(new { email, password, rememberMe }),
+        };
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", $"{CookieName}={cookie}");
+        }
+        return client.SendAsync(request);
+    }
+
+    /// <summary>Logs in and returns the session token from the Set-Cookie header.</summary>
+    public static async Task<string> LoginAsync(this HttpClient client, TestUser user, bool rememberMe = false)
+    {
+        using var response = await client.PostLoginAsync(user.Email, user.Password, rememberMe);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return SessionTokenFrom(response) ?? throw new InvalidOperationException("Login set no session cookie.");
+    }
+
+    public static string? SessionTokenFrom(HttpResponseMessage response) =>
+        SetCookieHeaders(response)
+            .Select(header => header.Split(';')[0])
+            .Where(pair => pair.StartsWith(CookieName + "=", StringComparison.Ordinal))
+            .Select(pair => pair[(CookieName.Length + 1)..])
+            .LastOrDefault(value => value.Length > 0);
+
+    public static IEnumerable<string> SetCookieHeaders(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [];
+
+    public static Task<HttpResponseMessage> SendWithCookieAsync(this HttpClient client, HttpMethod method, string path, string? cookieHeader, HttpContent? content = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        if (cookieHeader is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Cookie", cookieHeader);
+        }
+        return client.SendAsync(request);
+    }
+
+    public static Task<HttpResponseMessage> GetWithSessionAsync(this HttpClient client, string path, string token) =>
+        client.SendWithCookieAsync(HttpMethod.Get, path, $"{CookieName}={token}");
+}

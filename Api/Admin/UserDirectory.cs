@@ -1,0 +1,36 @@
+using Dapper;
+using Npgsql;
+
+namespace Api.Admin;
+
+public sealed record AdminUserResponse(long Id, string Email, string Name, string Role, DateTime CreatedAt, DateTime? DisabledAt);
+
+public sealed record PageResponse<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
+
+/// <summary>Read side of user administration; selects no password hash, so none can leak into a response.</summary>
+public sealed class UserDirectory(NpgsqlDataSource dataSource)
+{
+    public async Task<PageResponse<AdminUserResponse>> ListAsync(string? search, int page, int pageSize)
+    {
+        var pattern = string.IsNullOrEmpty(search) ? null : "%" + EscapeLike(search) + "%";
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var results = await connection.QueryMultipleAsync("""
+            SELECT count(*) FROM users
+            WHERE @pattern::text IS NULL OR email ILIKE @pattern OR name ILIKE @pattern;
+
+            SELECT id, email, name, role, created_at, disabled_at FROM users
+            WHERE @pattern::text IS NULL OR email ILIKE @pattern OR name ILIKE @pattern
+            ORDER BY id
+            LIMIT @pageSize OFFSET @offset;
+            """, new { pattern, pageSize, offset = (long)(page - 1) * pageSize });
+        var total = await results.ReadSingleAsync<long>();
+        var items = (await results.ReadAsync<AdminUserResponse>()).AsList();
+        return new PageResponse<AdminUserResponse>(items, page, pageSize, total);
+    }
+
+    // A search for "50%" or "a_b" means those characters literally.
+    private static string EscapeLike(string value) =>
+        value.Replace(@"\", @"\\", StringComparison.Ordinal)
+            .Replace("%", @"\%", StringComparison.Ordinal)
+            .Replace("_", @"\_", StringComparison.Ordinal);
+}

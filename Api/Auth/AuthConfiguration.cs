@@ -1,0 +1,19 @@
+using Api.Passwords;
+
+namespace Api.Auth;
+
+public static class AuthConfiguration
+{
+    public static WebApplicationBuilder AddAuth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PasswordOptions>()
+            .BindConfiguration(PasswordOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PasswordHasher>();
+        builder.Services.AddSingleton<PasswordWorkLimiter>();
+        builder.Services.AddSingleton<Credentials>();
+        builder.Services.AddSingleton<Users.UserStore>();
+        return builder;
+    }
+}

@@ -1,0 +1,79 @@
+using Api.Infrastructure;
+using Api.Sessions;
+
+namespace Api.Auth;
+
+public static class RequireAuth
+{
+    /// <summary>Only requests with a live session reach the group's handlers; others get 401.</summary>
+    public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter<RequireAuthFilter>()
+            .WithMetadata(new RequiresSessionMetadata())
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        return group;
+    }
+
+    /// <summary>As <see cref="RequireSession"/>, then 403 unless the session's user is an admin right now.</summary>
+    public static RouteGroupBuilder RequireAdmin(this RouteGroupBuilder group)
+    {
+        group.RequireSession()
+            .AddEndpointFilter<RequireAdminFilter>()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        return group;
+    }
+
+    internal static ProblemHttpResult Unauthorized() => TypedResults.Problem(
+        statusCode: StatusCodes.Status401Unauthorized,
+        title: "Authentication required",
+        detail: "There is no valid session: log in with POST /login. The session cookie is missing, expired or revoked.");
+}
+
+internal sealed class RequireAuthFilter(SessionCookie cookie, SessionStore sessions, CurrentSession current, TimeProvider time)
+    : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var token = cookie.Read(http.Request);
+        if (!SessionToken.TryHash(token, out var tokenHash))
+        {
+            return Reject(http, token is not null);
+        }
+
+        var session = await sessions.FindAsync(tokenHash);
+        if (session is null || session.DisabledAt is not null)
+        {
+            return Reject(http, cookieWasSent: true);
+        }
+        if (session.IsExpiredAt(time.GetUtcNow().UtcDateTime))
+        {
+            await sessions.DeleteAsync(session.SessionId);
+            return Reject(http, cookieWasSent: true);
+        }
+
+        current.Set(session);
+        return await next(context);
+    }
+
+    // A dead cookie is removed from the browser, so the SPA stops sending it and sees it is logged out.
+    private ProblemHttpResult Reject(HttpContext http, bool cookieWasSent)
+    {
+        if (cookieWasSent)
+        {
+            cookie.Expire(http.Response);
+        }
+        return RequireAuth.Unauthorized();
+    }
+}
+
+internal sealed class RequireAdminFilter(CurrentSession current) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        current.Session.IsAdmin
+            ? await next(context)
+            : TypedResults.Problem(
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "Forbidden",
+                detail: "This endpoint is for administrators.");
+}

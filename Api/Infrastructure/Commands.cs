@@ -1,0 +1,35 @@
+using Api.Users;
+
+namespace Api.Infrastructure;
+
+/// <summary>
+/// `dotnet run --project Api -- migrate` and `-- create-user ...` run against the configured database instead of
+/// serving. They share the app's configuration and services, so they see exactly what the server would.
+/// </summary>
+public static class Commands
+{
+    public static async Task<int?> RunCommandAsync(this WebApplication app, string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-'))
+        {
+            return null;
+        }
+
+        var output = Console.Out;
+        var error = Console.Error;
+        switch (args[0])
+        {
+            case "migrate":
+                var result = await app.Services.GetRequiredService<Migrator>().MigrateAsync();
+                await output.WriteLineAsync(result.Applied.Count == 0
+                    ? $"Database is up to date ({result.AlreadyApplied.Count} migrations applied before)."
+                    : $"Applied {result.Applied.Count} migrations: {string.Join(", ", result.Applied)}.");
+                return 0;
+            case "create-user":
+                return await CreateUserCommand.RunAsync(app.Services, args[1..], Console.In, output, error);
+            default:
+                await error.WriteLineAsync($"Unknown command '{args[0]}'. Commands: migrate, create-user.");
+                return 2;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using FluentValidation;
+
+namespace Api.Infrastructure;
+
+public static class Validation
+{
+    public static WebApplicationBuilder AddValidation(this WebApplicationBuilder builder)
+    {
+        // Error keys and messages name fields as clients send them (camelCase JSON), not as C# properties.
+        ValidatorOptions.Global.PropertyNameResolver = (_, member, _) =>
+            member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+        ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
+            member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+
+        AssemblyScanner.FindValidatorsInAssembly(typeof(Validation).Assembly)
+            .ForEach(result => builder.Services.AddSingleton(result.InterfaceType, result.ValidatorType));
+        return builder;
+    }
+
+    /// <summary>Validates the endpoint's <typeparamref name="T"/> argument and answers 400 with per-field errors.</summary>
+    public static RouteHandlerBuilder WithValidation<T>(this RouteHandlerBuilder builder) =>
+        builder.AddEndpointFilter<ValidationFilter<T>>().ProducesValidationProblem();
+}
+
+internal sealed class ValidationFilter<T>(IValidator<T> validator) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var argument = context.Arguments.OfType<T>().FirstOrDefault();
+        if (argument is not null)
+        {
+            var result = await validator.ValidateAsync(argument, context.HttpContext.RequestAborted);
+            if (!result.IsValid)
+            {
+                return TypedResults.ValidationProblem(result.ToDictionary());
+            }
+        }
+        return await next(context);
+    }
+}

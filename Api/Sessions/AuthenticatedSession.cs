@@ -1,0 +1,40 @@
+using Api.Users;
+
+namespace Api.Sessions;
+
+/// <summary>A session joined with its user's current state, as read on every authenticated request.</summary>
+public sealed class AuthenticatedSession
+{
+    public required Guid SessionId { get; init; }
+    public required long UserId { get; init; }
+    public required string Email { get; init; }
+    public required string Name { get; init; }
+    public required string Role { get; init; }
+    public required DateTime UserCreatedAt { get; init; }
+    public DateTime? DisabledAt { get; init; }
+    public required DateTime SessionCreatedAt { get; init; }
+    public required DateTime LastSeenAt { get; init; }
+    public required DateTime ExpiresAt { get; init; }
+    public required DateTime AbsoluteExpiresAt { get; init; }
+    public required bool RememberMe { get; init; }
+
+    public bool IsAdmin => Role == Roles.Admin;
+
+    public bool IsExpiredAt(DateTime now) => now >= ExpiresAt || now >= AbsoluteExpiresAt;
+}
+
+/// <summary>
+/// The session RequireAuth resolved for this request. Endpoint filters run after parameter binding, so the filter
+/// fills this scoped holder and handlers take it as a parameter.
+/// </summary>
+public sealed class CurrentSession
+{
+    private AuthenticatedSession? _session;
+
+    public AuthenticatedSession Session =>
+        _session ?? throw new InvalidOperationException("This endpoint reads the current session but has no RequireAuth filter.");
+
+    public bool IsAuthenticated => _session is not null;
+
+    internal void Set(AuthenticatedSession session) => _session = session;
+}

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Options;
+
+namespace Api.Sessions;
+
+public static class SessionsConfiguration
+{
+    public static WebApplicationBuilder AddSessions(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SessionSettings>()
+            .BindConfiguration(SessionSettings.SectionName)
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SessionSettings>, SessionSettings.Validator>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SessionCookie>();
+        builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddScoped<CurrentSession>();
+        return builder;
+    }
+}

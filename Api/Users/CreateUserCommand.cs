@@ -1,0 +1,88 @@
+using Api.Infrastructure;
+using Api.Passwords;
+using FluentValidation;
+using Microsoft.Extensions.Options;
+
+namespace Api.Users;
+
+public sealed record NewUser(string? Email, string? Name, string? Role, string? Password);
+
+public sealed class NewUserValidator : AbstractValidator<NewUser>
+{
+    public NewUserValidator()
+    {
+        RuleFor(x => x.Email).ValidEmail();
+        RuleFor(x => x.Name).ValidName();
+        RuleFor(x => x.Role).ValidRole();
+        RuleFor(x => x.Password).ValidNewPassword();
+    }
+}
+
+/// <summary>create-user --email E --name N [--role admin|user] [--password P]; without --password, reads it from stdin.</summary>
+public static class CreateUserCommand
+{
+    public const int DuplicateEmailExitCode = 3;
+    private const int InvalidInputExitCode = 2;
+
+    public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextReader input, TextWriter output, TextWriter error)
+    {
+        if (!TryParse(args, out var options, out var problem))
+        {
+            await error.WriteLineAsync($"create-user: {problem}");
+            await error.WriteLineAsync("Usage: create-user --email E --name N [--role admin|user] [--password P]  (password from stdin when --password is absent)");
+            return InvalidInputExitCode;
+        }
+
+        var password = options.GetValueOrDefault("password") ?? (await input.ReadLineAsync())?.TrimEnd('\r');
+        var user = new NewUser(options.GetValueOrDefault("email"), options.GetValueOrDefault("name"), options.GetValueOrDefault("role") ?? Roles.User, password);
+        var validation = await services.GetRequiredService<IValidator<NewUser>>().ValidateAsync(user);
+        if (!validation.IsValid)
+        {
+            foreach (var failure in validation.Errors)
+            {
+                await error.WriteLineAsync($"create-user: {failure.ErrorMessage}");
+            }
+            return InvalidInputExitCode;
+        }
+
+        if (services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
+        {
+            await services.GetRequiredService<Migrator>().MigrateAsync();
+        }
+        var hash = services.GetRequiredService<PasswordHasher>().Hash(user.Password!);
+        try
+        {
+            var id = await services.GetRequiredService<UserStore>().CreateAsync(user.Email!, user.Name!, user.Role!, hash);
+            await output.WriteLineAsync($"Created {user.Role} {user.Email} with id {id}.");
+            return 0;
+        }
+        catch (DuplicateEmailException e)
+        {
+            await error.WriteLineAsync($"create-user: {e.Message}");
+            return DuplicateEmailExitCode;
+        }
+    }
+
+    private static bool TryParse(string[] args, out Dictionary<string, string> options, out string problem)
+    {
+        string[] known = ["email", "name", "role", "password"];
+        options = [];
+        problem = "";
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i].StartsWith("--", StringComparison.Ordinal) ? args[i][2..] : null;
+            if (name is null || !known.Contains(name))
+            {
+                problem = $"unknown argument '{args[i]}'.";
+                return false;
+            }
+            if (i + 1 >= args.Length)
+            {
+                problem = $"--{name} needs a value.";
+                return false;
+            }
+            options[name] = args[++i];
+        }
+        return true;
+    }
+}

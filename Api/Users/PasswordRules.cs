@@ -1,0 +1,37 @@
+using Api.Passwords;
+using FluentValidation;
+
+namespace Api.Users;
+
+/// <summary>The rules for choosing a password and an email, shared by every place that sets them.</summary>
+public static class PasswordRules
+{
+    public const int MinLength = 8;
+
+    public static IRuleBuilderOptions<T, string?> ValidNewPassword<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty()
+            .MinimumLength(MinLength)
+            // bcrypt reads only 72 bytes; refusing longer passwords means none is ever silently truncated.
+            .Must(password => password is null || PasswordHasher.FitsBcrypt(password))
+            .WithMessage($"'{{PropertyName}}' must be at most {PasswordHasher.MaxBytes} bytes in UTF-8.")
+            .Must(password => password is null || !password.Contains('\0', StringComparison.Ordinal))
+            .WithMessage("'{PropertyName}' must not contain NUL characters.");
+
+    public static IRuleBuilderOptions<T, string?> ValidEmail<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty()
+            .MaximumLength(254)
+            .EmailAddress()
+            .Must(email => email is null || email == email.Trim())
+            .WithMessage("'{PropertyName}' must not start or end with spaces.");
+
+    public static IRuleBuilderOptions<T, string?> ValidName<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty()
+            .MaximumLength(100)
+            .Must(name => name is null || name == name.Trim())
+            .WithMessage("'{PropertyName}' must not start or end with spaces.");
+
+    public static IRuleBuilderOptions<T, string?> ValidRole<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty()
+            .Must(Roles.IsValid)
+            .WithMessage($"'{{PropertyName}}' must be '{Roles.User}' or '{Roles.Admin}'.");
+}

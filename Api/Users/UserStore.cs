@@ -1,0 +1,57 @@
+using Dapper;
+using Npgsql;
+
+namespace Api.Users;
+
+/// <summary>What login needs to know about a user; never serialised.</summary>
+public sealed class UserCredentials
+{
+    public required long Id { get; init; }
+    public required string Email { get; init; }
+    public required string Name { get; init; }
+    public required string Role { get; init; }
+    public required string PasswordHash { get; init; }
+    public DateTime? DisabledAt { get; init; }
+}
+
+public sealed class DuplicateEmailException(string email) : Exception($"A user with email {email} already exists.");
+
+public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    private const string UniqueViolation = "23505";
+
+    public async Task<UserCredentials?> FindCredentialsAsync(string email)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<UserCredentials>(
+            "SELECT id, email, name, role, password_hash, disabled_at FROM users WHERE lower(email) = lower(@email)",
+            new { email });
+    }
+
+    /// <exception cref="DuplicateEmailException">The email is taken, in any letter case.</exception>
+    public async Task<long> CreateAsync(string email, string name, string role, string passwordHash)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        try
+        {
+            return await connection.ExecuteScalarAsync<long>("""
+                INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
+                VALUES (@email, @name, @role, @passwordHash, @now, @now)
+                RETURNING id
+                """, new { email, name, role, passwordHash, now });
+        }
+        catch (PostgresException e) when (e.SqlState == UniqueViolation)
+        {
+            throw new DuplicateEmailException(email);
+        }
+    }
+
+    public async Task UpdatePasswordHashAsync(long userId, string passwordHash)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await connection.ExecuteAsync(
+            "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @userId",
+            new { userId, passwordHash, now = time.GetUtcNow().UtcDateTime });
+    }
+}
