@@ -10,6 +10,10 @@ public static class AuthConfiguration
             .BindConfiguration(PasswordOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<PasswordWorkLimiterOptions>()
+            .BindConfiguration(PasswordOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton<PasswordHasher>();
         builder.Services.AddSingleton<PasswordWorkLimiter>();
         builder.Services.AddSingleton<Credentials>();
