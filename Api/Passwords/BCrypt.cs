@@ -11,7 +11,7 @@ namespace Api.Passwords;
 /// <remarks>
 /// <para>
 /// The key is the password's bytes followed by one NUL, repeated to 72 bytes: bytes after the 72nd never
-/// count. Callers that must not silently truncate check the length first, as <c>PasswordHasher</c> does.
+/// count. Callers that must not silently truncate check the length first, as <see cref="PasswordHasher"/> does.
 /// </para>
 /// <para>
 /// Embedded NUL bytes are hashed as given, as pyca/bcrypt and BCrypt.Net do, so <c>abc\0def</c> and
