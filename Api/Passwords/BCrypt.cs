@@ -6,12 +6,13 @@ namespace Api.Passwords;
 /// <summary>
 /// bcrypt in the modular crypt format <c>$2b$12$</c> + 22-character salt + 31-character digest, computed
 /// exactly as crypt_blowfish (libxcrypt's <c>crypt(3)</c>, PHP's <c>password_hash</c>) computes it, so hashes
-/// move freely between this service and Node's bcrypt, PHP, BCrypt.Net-Next, libxcrypt and pgcrypto.
+/// move between this service and libxcrypt, PHP, Node's bcrypt, BCrypt.Net-Next and pgcrypto; README.md
+/// beside this file records what was checked and the caveats (pgcrypto reads only <c>$2a$</c>).
 /// </summary>
 /// <remarks>
 /// <para>
 /// The key is the password's bytes followed by one NUL, repeated to 72 bytes: bytes after the 72nd never
-/// count. Callers that must not silently truncate check the length first, as <c>PasswordHasher</c> does.
+/// count. Callers that must not silently truncate check the length first, as <see cref="PasswordHasher"/> does.
 /// </para>
 /// <para>
 /// Embedded NUL bytes are hashed as given, as pyca/bcrypt and BCrypt.Net do, so <c>abc\0def</c> and

@@ -177,27 +177,27 @@ internal static unsafe class EksBlowfish
     {
         var l = left ^ s[0];
         var r = right;
-        r ^= F(s, l) ^ s[1];
-        l ^= F(s, r) ^ s[2];
-        r ^= F(s, l) ^ s[3];
-        l ^= F(s, r) ^ s[4];
-        r ^= F(s, l) ^ s[5];
-        l ^= F(s, r) ^ s[6];
-        r ^= F(s, l) ^ s[7];
-        l ^= F(s, r) ^ s[8];
-        r ^= F(s, l) ^ s[9];
-        l ^= F(s, r) ^ s[10];
-        r ^= F(s, l) ^ s[11];
-        l ^= F(s, r) ^ s[12];
-        r ^= F(s, l) ^ s[13];
-        l ^= F(s, r) ^ s[14];
-        r ^= F(s, l) ^ s[15];
-        l ^= F(s, r) ^ s[16];
+        r = r ^ s[1] ^ F(s, l);
+        l = l ^ s[2] ^ F(s, r);
+        r = r ^ s[3] ^ F(s, l);
+        l = l ^ s[4] ^ F(s, r);
+        r = r ^ s[5] ^ F(s, l);
+        l = l ^ s[6] ^ F(s, r);
+        r = r ^ s[7] ^ F(s, l);
+        l = l ^ s[8] ^ F(s, r);
+        r = r ^ s[9] ^ F(s, l);
+        l = l ^ s[10] ^ F(s, r);
+        r = r ^ s[11] ^ F(s, l);
+        l = l ^ s[12] ^ F(s, r);
+        r = r ^ s[13] ^ F(s, l);
+        l = l ^ s[14] ^ F(s, r);
+        r = r ^ s[15] ^ F(s, l);
+        l = l ^ s[16] ^ F(s, r);
         left = r ^ s[17];
         right = l;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint F(uint* s, uint x) =>
-        ((s[S0 + (x >> 24)] + s[S1 + (byte)(x >> 16)]) ^ s[S2 + (byte)(x >> 8)]) + s[S3 + (byte)x];
+        ((s[S0 + (nuint)(x >> 24)] + s[S1 + (nuint)(byte)(x >> 16)]) ^ s[S2 + (nuint)(byte)(x >> 8)]) + s[S3 + (nuint)(byte)x];
 }

@@ -1,0 +1,16 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Api.Passwords;
+
+public sealed class PasswordOptions
+{
+    public const string SectionName = "Passwords";
+
+    /// <summary>
+    /// bcrypt cost: each step doubles the time per hash. 12 took about 0.19 s on one core of the
+    /// development machines (bench/BcryptBench). Raise it as hardware gets faster;
+    /// <see cref="PasswordHasher.NeedsRehash"/> then upgrades stored hashes at the next login.
+    /// </summary>
+    [Range(BCrypt.MinCost, BCrypt.MaxCost)]
+    public int WorkFactor { get; set; } = 12;
+}
