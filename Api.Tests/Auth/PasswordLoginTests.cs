@@ -142,27 +142,25 @@ public sealed class PasswordCostTests(RealCostFixture api) : IClassFixture<RealC
     }
 
     [Fact]
-    public async Task Logins_beyond_the_bcrypt_slots_get_503_with_retry_after_and_the_next_login_works()
+    public async Task A_login_that_finds_every_bcrypt_slot_taken_gets_503_with_retry_after_and_the_next_login_works()
     {
         var user = await api.Factory.CreateUserAsync();
+        var limiter = api.Factory.Services.GetRequiredService<PasswordWorkLimiter>();
+        using var release = new ManualResetEventSlim();
+        using var holding = new ManualResetEventSlim();
+        var occupant = Task.Run(() => limiter.TryRunAsync(() => { holding.Set(); return release.Wait(TimeSpan.FromSeconds(30)); }, CancellationToken.None));
+        Assert.True(holding.Wait(TimeSpan.FromSeconds(10)));
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _client.PostLoginAsync(user.Email, user.Password)));
-
-        Assert.Contains(responses, r => r.StatusCode == HttpStatusCode.OK);
-        var busy = responses.Where(r => r.StatusCode == HttpStatusCode.ServiceUnavailable).ToList();
-        Assert.NotEmpty(busy);
-        foreach (var response in busy)
+        using (var busy = await _client.PostLoginAsync(user.Email, user.Password))
         {
-            var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
-            Assert.Equal("1", response.Headers.RetryAfter?.ToString());
+            var problem = await busy.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+            Assert.Equal("1", busy.Headers.RetryAfter?.ToString());
             Assert.Equal("Too many logins at once", problem.GetProperty("title").GetString());
-            Assert.Empty(ApiClient.SetCookieHeaders(response));
-        }
-        foreach (var response in responses)
-        {
-            response.Dispose();
+            Assert.Empty(ApiClient.SetCookieHeaders(busy));
         }
 
+        release.Set();
+        Assert.True((await occupant).Ran);
         using var after = await _client.PostLoginAsync(user.Email, user.Password);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
