@@ -29,6 +29,7 @@ app.UseOpenApiDocument();
 app.MapAuth();
 app.MapDashboard();
 app.MapUsers();
+app.MapSessions();
 app.MapAdmin();
 
 await app.RunAsync();

@@ -1,24 +1,10 @@
 using Api.Auth;
 using Api.Infrastructure;
-using FluentValidation;
+using Api.Passwords;
+using Api.Sessions;
+using Api.Users;
 
 namespace Api.Admin;
-
-public sealed record UserListQuery(int? Page, int? PageSize, string? Search)
-{
-    public const int DefaultPageSize = 20;
-    public const int MaxPageSize = 100;
-}
-
-public sealed class UserListQueryValidator : AbstractValidator<UserListQuery>
-{
-    public UserListQueryValidator()
-    {
-        RuleFor(x => x.Page).InclusiveBetween(1, 1_000_000);
-        RuleFor(x => x.PageSize).InclusiveBetween(1, UserListQuery.MaxPageSize);
-        RuleFor(x => x.Search).MaximumLength(100);
-    }
-}
 
 public static class AdminEndpoints
 {
@@ -31,15 +17,79 @@ public static class AdminEndpoints
             .WithSummary("Users, a page at a time, optionally filtered by a search on email and name.")
             .WithValidation<UserListQuery>();
 
+        group.MapPost("/users", CreateUser)
+            .WithName("CreateUser")
+            .WithSummary("Create a user with a role.")
+            .WithValidation<CreateUserRequest>()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        group.MapPatch("/users/{id:long}", UpdateUser)
+            .WithName("UpdateUser")
+            .WithSummary("Change a user's name, role or disabled state. A role change or disabling ends all their sessions.")
+            .WithDescription("An admin cannot demote or disable themselves (409), so the system always keeps an admin.")
+            .WithValidation<UpdateUserRequest>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        group.MapDelete("/users/{id:long}/sessions", RevokeUserSessions)
+            .WithName("RevokeUserSessions")
+            .WithSummary("Log the user out everywhere.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         return routes;
     }
 
     public static async Task<Ok<PageResponse<AdminUserResponse>>> ListUsers([AsParameters] UserListQuery query, UserDirectory directory) =>
         TypedResults.Ok(await directory.ListAsync(query.Search, query.Page ?? 1, query.PageSize ?? UserListQuery.DefaultPageSize));
 
+    public static async Task<Results<Created<AdminUserResponse>, ProblemHttpResult>> CreateUser(
+        CreateUserRequest request, HttpContext http, PasswordHasher hasher, PasswordWorkLimiter limiter, UserStore users, UserDirectory directory)
+    {
+        var (ran, hash) = await limiter.TryRunAsync(() => hasher.Hash(request.Password!), http.RequestAborted);
+        if (!ran)
+        {
+            return PasswordProblems.Busy(http);
+        }
+        try
+        {
+            var id = await users.CreateAsync(request.Email!, request.Name!, request.Role!, hash);
+            return TypedResults.Created($"/admin/users/{id}", await directory.FindAsync(id));
+        }
+        catch (DuplicateEmailException)
+        {
+            return UserProblems.EmailTaken();
+        }
+    }
+
+    public static async Task<Results<Ok<AdminUserResponse>, ProblemHttpResult>> UpdateUser(
+        long id, UpdateUserRequest request, CurrentSession current, UserAdministration administration)
+    {
+        var (change, user) = await administration.UpdateAsync(current.Session.UserId, id, request);
+        return change switch
+        {
+            AdminChange.Applied => TypedResults.Ok(user),
+            AdminChange.NotFound => UserProblems.NotFound(),
+            AdminChange.WouldLockOutSelf => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Cannot lock yourself out",
+                detail: "An admin cannot demote or disable themselves; ask another admin."),
+            _ => TypedResults.Problem(
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "Forbidden",
+                detail: "You are no longer an active administrator."),
+        };
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeUserSessions(long id, UserAdministration administration) =>
+        await administration.RevokeSessionsAsync(id) ? TypedResults.NoContent() : UserProblems.NotFound();
+
     public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<UserDirectory>();
+        builder.Services.AddSingleton<UserAdministration>();
         return builder;
     }
 }

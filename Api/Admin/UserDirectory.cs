@@ -28,6 +28,13 @@ public sealed class UserDirectory(NpgsqlDataSource dataSource)
         return new PageResponse<AdminUserResponse>(items, page, pageSize, total);
     }
 
+    public async Task<AdminUserResponse?> FindAsync(long id)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.QuerySingleOrDefaultAsync<AdminUserResponse>(
+            "SELECT id, email, name, role, created_at, disabled_at FROM users WHERE id = @id", new { id });
+    }
+
     // A search for "50%" or "a_b" means those characters literally.
     private static string EscapeLike(string value) =>
         value.Replace(@"\", @"\\", StringComparison.Ordinal)

@@ -17,6 +17,7 @@ public static class AuthConfiguration
         builder.Services.AddSingleton<PasswordHasher>();
         builder.Services.AddSingleton<PasswordWorkLimiter>();
         builder.Services.AddSingleton<Credentials>();
+        builder.Services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.SectionName);
         builder.Services.AddSingleton<Users.UserStore>();
         return builder;
     }

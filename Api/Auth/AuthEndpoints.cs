@@ -1,6 +1,8 @@
 using Api.Infrastructure;
+using Api.Passwords;
 using Api.Sessions;
 using Api.Users;
+using Microsoft.Extensions.Options;
 
 namespace Api.Auth;
 
@@ -13,6 +15,7 @@ public static class AuthEndpoints
         group.MapPost("/login", Login)
             .WithName("Login")
             .WithSummary("Log in: checks the credentials and sets a new session cookie.")
+            .WithDescription("Any session the request carried is ended first. Unknown email, wrong password and disabled account all get the same 401.")
             .WithValidation<LoginRequest>()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -22,53 +25,72 @@ public static class AuthEndpoints
             .WithName("Logout")
             .WithSummary("Log out: deletes the session and expires the cookie. 204 also without a session.");
 
+        if (routes.ServiceProvider.GetRequiredService<IOptions<RegistrationOptions>>().Value.Enabled)
+        {
+            group.MapPost("/register", Register)
+                .WithName("Register")
+                .WithSummary("Create an account (role user) and log in: 201 and a session cookie.")
+                .WithValidation<RegisterRequest>()
+                .ProducesProblem(StatusCodes.Status409Conflict)
+                .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+                .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        }
+
         return routes;
     }
 
     public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
-        LoginRequest request, HttpContext http, Credentials credentials, SessionStore sessions, SessionCookie cookie)
+        LoginRequest request, HttpContext http, Credentials credentials, SessionIssuer issuer)
     {
-        // Whatever session the browser brought is ended before a new one starts, so a planted cookie never becomes a
-        // logged-in session (session fixation).
-        var carriedSession = SessionToken.TryHash(cookie.Read(http.Request), out var carried);
-        if (carriedSession)
-        {
-            await sessions.DeleteByTokenHashAsync(carried);
-        }
+        var carriedSession = await issuer.EndCarriedSessionAsync(http);
 
         var (check, user) = await credentials.CheckAsync(request.Email!, request.Password!, http.RequestAborted);
-        if (check != CredentialCheck.Valid && carriedSession)
+        if (check != CredentialCheck.Valid)
         {
-            cookie.Expire(http.Response);
-        }
-        switch (check)
-        {
-            case CredentialCheck.Busy:
-                http.Response.Headers.RetryAfter = "1";
-                return TypedResults.Problem(
-                    statusCode: StatusCodes.Status503ServiceUnavailable,
-                    title: "Too many logins at once",
-                    detail: "The server is busy checking other logins. Try again in a second.");
-            case CredentialCheck.Invalid:
-                return TypedResults.Problem(
-                    statusCode: StatusCodes.Status401Unauthorized,
-                    title: "Invalid credentials",
-                    detail: "The email or password is wrong.");
+            if (carriedSession)
+            {
+                issuer.ExpireCookie(http);
+            }
+            return check == CredentialCheck.Busy ? PasswordProblems.Busy(http) : InvalidCredentials();
         }
 
-        var token = await sessions.CreateAsync(
-            user!.Id, request.RememberMe, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress);
-        cookie.Write(http.Response, token, request.RememberMe);
+        await issuer.StartAsync(http, user!.Id, request.RememberMe);
         return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role)));
     }
 
-    public static async Task<NoContent> Logout(HttpContext http, SessionStore sessions, SessionCookie cookie)
+    public static async Task<NoContent> Logout(HttpContext http, SessionIssuer issuer)
     {
-        if (SessionToken.TryHash(cookie.Read(http.Request), out var tokenHash))
-        {
-            await sessions.DeleteByTokenHashAsync(tokenHash);
-        }
-        cookie.Expire(http.Response);
+        await issuer.EndCarriedSessionAsync(http);
+        issuer.ExpireCookie(http);
         return TypedResults.NoContent();
     }
+
+    public static async Task<Results<Created<LoginResponse>, ProblemHttpResult>> Register(
+        RegisterRequest request, HttpContext http, PasswordHasher hasher, PasswordWorkLimiter limiter, UserStore users, SessionIssuer issuer)
+    {
+        var (ran, hash) = await limiter.TryRunAsync(() => hasher.Hash(request.Password!), http.RequestAborted);
+        if (!ran)
+        {
+            return PasswordProblems.Busy(http);
+        }
+
+        long id;
+        try
+        {
+            id = await users.CreateAsync(request.Email!, request.Name!, Roles.User, hash);
+        }
+        catch (DuplicateEmailException)
+        {
+            return UserProblems.EmailTaken();
+        }
+
+        await issuer.EndCarriedSessionAsync(http);
+        await issuer.StartAsync(http, id, rememberMe: false);
+        return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, request.Email!, request.Name!, Roles.User)));
+    }
+
+    private static ProblemHttpResult InvalidCredentials() => TypedResults.Problem(
+        statusCode: StatusCodes.Status401Unauthorized,
+        title: "Invalid credentials",
+        detail: "The email or password is wrong.");
 }

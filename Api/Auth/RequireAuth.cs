@@ -29,41 +29,17 @@ public static class RequireAuth
         detail: "There is no valid session: log in with POST /login. The session cookie is missing, expired or revoked.");
 }
 
-internal sealed class RequireAuthFilter(SessionCookie cookie, SessionStore sessions, CurrentSession current, TimeProvider time)
-    : IEndpointFilter
+internal sealed class RequireAuthFilter(SessionResolver resolver, CurrentSession current) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var http = context.HttpContext;
-        var token = cookie.Read(http.Request);
-        if (!SessionToken.TryHash(token, out var tokenHash))
+        var session = await resolver.ResolveAsync(context.HttpContext);
+        if (session is null)
         {
-            return Reject(http, token is not null);
+            return RequireAuth.Unauthorized();
         }
-
-        var session = await sessions.FindAsync(tokenHash);
-        if (session is null || session.DisabledAt is not null)
-        {
-            return Reject(http, cookieWasSent: true);
-        }
-        if (session.IsExpiredAt(time.GetUtcNow().UtcDateTime))
-        {
-            await sessions.DeleteAsync(session.SessionId);
-            return Reject(http, cookieWasSent: true);
-        }
-
         current.Set(session);
         return await next(context);
-    }
-
-    // A dead cookie is removed from the browser, so the SPA stops sending it and sees it is logged out.
-    private ProblemHttpResult Reject(HttpContext http, bool cookieWasSent)
-    {
-        if (cookieWasSent)
-        {
-            cookie.Expire(http.Response);
-        }
-        return RequireAuth.Unauthorized();
     }
 }
 

@@ -33,8 +33,9 @@ public sealed class SessionCookie(IOptions<SessionSettings> options)
         return token;
     }
 
-    public void Write(HttpResponse response, string token, bool rememberMe) =>
-        response.Cookies.Append(_options.CookieName, token, Attributes(rememberMe ? _options.RememberMeLifetime : null));
+    /// <summary>Sets the cookie; without <paramref name="maxAge"/> it lives until the browser closes.</summary>
+    public void Write(HttpResponse response, string token, TimeSpan? maxAge) =>
+        response.Cookies.Append(_options.CookieName, token, Attributes(maxAge is { } age ? TimeSpan.FromSeconds(Math.Floor(age.TotalSeconds)) : null));
 
     public void Expire(HttpResponse response) =>
         response.Cookies.Delete(_options.CookieName, Attributes(maxAge: null));

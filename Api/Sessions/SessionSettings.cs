@@ -18,6 +18,24 @@ public sealed class SessionSettings
     /// <summary>No session outlives this, however active it is.</summary>
     public TimeSpan AbsoluteLifetime { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Sliding expiry writes at most once per this interval per session; every other request only reads.
+    /// Default: a tenth of the idle timeout, at most 5 minutes.
+    /// </summary>
+    public TimeSpan? TouchInterval { get; set; }
+
+    /// <summary>How often the background cleanup deletes expired sessions.</summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Rows one cleanup statement deletes at most, so no statement holds many locks for long.</summary>
+    public int CleanupBatchSize { get; set; } = 1000;
+
+    public TimeSpan EffectiveTouchInterval =>
+        TouchInterval ?? TimeSpan.FromTicks(Math.Min(IdleTimeout.Ticks / 10, TimeSpan.FromMinutes(5).Ticks));
+
+    /// <summary>How long activity extends a session: the idle timeout, or the remember-me lifetime.</summary>
+    public TimeSpan WindowFor(bool rememberMe) => rememberMe ? RememberMeLifetime : IdleTimeout;
+
     private static IEnumerable<string> Problems(SessionSettings options)
     {
         if (string.IsNullOrWhiteSpace(options.CookieName))
@@ -35,6 +53,18 @@ public sealed class SessionSettings
         if (options.AbsoluteLifetime <= TimeSpan.Zero)
         {
             yield return "Session:AbsoluteLifetime must be positive.";
+        }
+        if (options.TouchInterval is { } touch && (touch < TimeSpan.Zero || touch >= options.IdleTimeout))
+        {
+            yield return "Session:TouchInterval must be at least zero and shorter than Session:IdleTimeout.";
+        }
+        if (options.CleanupInterval <= TimeSpan.Zero)
+        {
+            yield return "Session:CleanupInterval must be positive.";
+        }
+        if (options.CleanupBatchSize is < 1 or > 100_000)
+        {
+            yield return "Session:CleanupBatchSize must be between 1 and 100000.";
         }
     }
 

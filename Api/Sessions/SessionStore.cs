@@ -5,36 +5,59 @@ using Npgsql;
 
 namespace Api.Sessions;
 
+/// <summary>A session just created: the cookie token (never stored) and when the session ends if unused.</summary>
+public sealed record NewSession(Guid Id, string Token, DateTime CreatedAt, DateTime ExpiresAt);
+
+public sealed class SessionRow
+{
+    public required Guid Id { get; init; }
+    public required DateTime CreatedAt { get; init; }
+    public required DateTime LastSeenAt { get; init; }
+    public required DateTime ExpiresAt { get; init; }
+    public string? UserAgent { get; init; }
+    public IPAddress? Ip { get; init; }
+}
+
 public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time, IOptions<SessionSettings> options)
 {
     private const int MaxUserAgentLength = 512;
-    private readonly SessionSettings _options = options.Value;
+    private readonly SessionSettings _settings = options.Value;
 
-    /// <summary>Creates a session and returns the cookie token; only its hash is stored.</summary>
-    public async Task<string> CreateAsync(long userId, bool rememberMe, string? userAgent, IPAddress? ip)
+    /// <summary>Creates a session; only the token's hash is stored. Joins <paramref name="transaction"/> when given.</summary>
+    public async Task<NewSession> CreateAsync(long userId, bool rememberMe, string? userAgent, IPAddress? ip, NpgsqlTransaction? transaction = null)
     {
         var token = SessionToken.Create();
         var now = time.GetUtcNow().UtcDateTime;
-        var absoluteExpiresAt = now + _options.AbsoluteLifetime;
-        var expiresAt = Min(now + (rememberMe ? _options.RememberMeLifetime : _options.IdleTimeout), absoluteExpiresAt);
+        var absoluteExpiresAt = now + _settings.AbsoluteLifetime;
+        var expiresAt = Min(now + _settings.WindowFor(rememberMe), absoluteExpiresAt);
 
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await connection.ExecuteAsync("""
+        const string sql = """
             INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, remember_me, user_agent, ip)
             VALUES (@TokenHash, @UserId, @Now, @Now, @ExpiresAt, @AbsoluteExpiresAt, @RememberMe, @UserAgent, @Ip)
-            """,
-            new
-            {
-                TokenHash = SessionToken.Hash(token),
-                UserId = userId,
-                Now = now,
-                ExpiresAt = expiresAt,
-                AbsoluteExpiresAt = absoluteExpiresAt,
-                RememberMe = rememberMe,
-                UserAgent = userAgent is { Length: > MaxUserAgentLength } ? userAgent[..MaxUserAgentLength] : userAgent,
-                Ip = ip,
-            });
-        return token;
+            RETURNING id
+            """;
+        var parameters = new
+        {
+            TokenHash = SessionToken.Hash(token),
+            UserId = userId,
+            Now = now,
+            ExpiresAt = expiresAt,
+            AbsoluteExpiresAt = absoluteExpiresAt,
+            RememberMe = rememberMe,
+            UserAgent = userAgent is { Length: > MaxUserAgentLength } ? userAgent[..MaxUserAgentLength] : userAgent,
+            Ip = ip,
+        };
+        Guid id;
+        if (transaction is not null)
+        {
+            id = await transaction.Connection!.ExecuteScalarAsync<Guid>(sql, parameters, transaction);
+        }
+        else
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            id = await connection.ExecuteScalarAsync<Guid>(sql, parameters);
+        }
+        return new NewSession(id, token, now, expiresAt);
     }
 
     /// <summary>The hot path: cookie hash to session and its user's current role and state, in one round trip.</summary>
@@ -50,6 +73,29 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
             """, new { tokenHash });
     }
 
+    /// <summary>
+    /// Slides the expiry. The last_seen_at condition makes concurrent requests of one session write once between them.
+    /// </summary>
+    public async Task<bool> TouchAsync(Guid sessionId, DateTime now, DateTime expiresAt, DateTime touchedBefore)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.ExecuteAsync("""
+            UPDATE sessions SET last_seen_at = @now, expires_at = @expiresAt
+            WHERE id = @sessionId AND last_seen_at <= @touchedBefore
+            """, new { sessionId, now, expiresAt, touchedBefore }) == 1;
+    }
+
+    public async Task<IReadOnlyList<SessionRow>> ListLiveForUserAsync(long userId)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return (await connection.QueryAsync<SessionRow>("""
+            SELECT id, created_at, last_seen_at, LEAST(expires_at, absolute_expires_at) AS expires_at, user_agent, ip
+            FROM sessions
+            WHERE user_id = @userId AND expires_at > @now AND absolute_expires_at > @now
+            ORDER BY last_seen_at DESC, created_at DESC
+            """, new { userId, now = time.GetUtcNow().UtcDateTime })).AsList();
+    }
+
     public async Task DeleteByTokenHashAsync(byte[] tokenHash)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -60,6 +106,41 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await connection.ExecuteAsync("DELETE FROM sessions WHERE id = @sessionId", new { sessionId });
+    }
+
+    /// <summary>Deletes the session only if it belongs to the user; false otherwise, so nobody learns others' ids.</summary>
+    public async Task<bool> DeleteOwnAsync(long userId, Guid sessionId)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.ExecuteAsync("DELETE FROM sessions WHERE id = @sessionId AND user_id = @userId", new { sessionId, userId }) == 1;
+    }
+
+    /// <summary>Deletes every session of the user except <paramref name="keep"/> (all of them when null).</summary>
+    public async Task<int> DeleteAllForUserAsync(long userId, Guid? keep = null, NpgsqlTransaction? transaction = null)
+    {
+        const string sql = "DELETE FROM sessions WHERE user_id = @userId AND (@keep::uuid IS NULL OR id <> @keep)";
+        if (transaction is not null)
+        {
+            return await transaction.Connection!.ExecuteAsync(sql, new { userId, keep }, transaction);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.ExecuteAsync(sql, new { userId, keep });
+    }
+
+    /// <summary>
+    /// Deletes up to one batch of expired sessions. SKIP LOCKED lets several instances clean at once without waiting on
+    /// each other or on requests that hold a session row.
+    /// </summary>
+    public async Task<int> DeleteExpiredBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM sessions WHERE id IN (
+                SELECT id FROM sessions
+                WHERE expires_at <= @now OR absolute_expires_at <= @now
+                LIMIT @batchSize
+                FOR UPDATE SKIP LOCKED)
+            """, new { now = time.GetUtcNow().UtcDateTime, batchSize = _settings.CleanupBatchSize }, cancellationToken: cancellationToken));
     }
 
     /// <summary>

@@ -13,7 +13,10 @@ public static class SessionsConfiguration
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SessionCookie>();
         builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<SessionResolver>();
+        builder.Services.AddSingleton<SessionIssuer>();
         builder.Services.AddScoped<CurrentSession>();
+        builder.Services.AddHostedService<SessionCleanup>();
         return builder;
     }
 }

@@ -47,6 +47,30 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
     }
 
+    public async Task UpdateNameAsync(long userId, string name)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await connection.ExecuteAsync(
+            "UPDATE users SET name = @name, updated_at = @now WHERE id = @userId",
+            new { userId, name, now = time.GetUtcNow().UtcDateTime });
+    }
+
+    /// <summary>
+    /// Stores the new hash and ends every session of the user, then lets <paramref name="startSession"/> create the one
+    /// that survives, all in one transaction: no moment exists in which the old password's sessions still work.
+    /// </summary>
+    public async Task ChangePasswordAsync(long userId, string passwordHash, Func<NpgsqlTransaction, Task> startSession)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync(
+            "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @userId",
+            new { userId, passwordHash, now = time.GetUtcNow().UtcDateTime }, transaction);
+        await connection.ExecuteAsync("DELETE FROM sessions WHERE user_id = @userId", new { userId }, transaction);
+        await startSession(transaction);
+        await transaction.CommitAsync();
+    }
+
     public async Task UpdatePasswordHashAsync(long userId, string passwordHash)
     {
         await using var connection = await dataSource.OpenConnectionAsync();

@@ -1,0 +1,102 @@
+using Api.Sessions;
+using Api.Tests.Infrastructure;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace Api.Tests.Sessions;
+
+/// <summary>The timer never fires during these tests, so the tests' own cleanup runs are the only ones.</summary>
+public sealed class CleanupFixture : ApiFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Session:CleanupBatchSize"] = "7",
+        ["Session:CleanupInterval"] = "01:00:00",
+    };
+}
+
+public sealed class FrequentCleanupFixture : ApiFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Session:CleanupInterval"] = "00:00:00.200",
+    };
+}
+
+public sealed class SessionCleanupTests(CleanupFixture api) : IClassFixture<CleanupFixture>
+{
+    private readonly HttpClient _client = api.Factory.CreateBareClient();
+
+    [Fact]
+    public async Task Cleanup_deletes_every_expired_session_in_batches_and_keeps_live_ones()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
+        var now = api.Factory.Clock.GetUtcNow().UtcDateTime;
+        await connection.ExecuteAsync("""
+            INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at)
+            SELECT sha256(('expired-' || i)::bytea), @Id, @now, @now, @now - interval '1 second', @now + interval '1 day'
+            FROM generate_series(1, 23) i
+            UNION ALL
+            SELECT sha256(('capped-' || i)::bytea), @Id, @now, @now, @now + interval '1 day', @now - interval '1 second'
+            FROM generate_series(1, 5) i
+            """, new { user.Id, now });
+        var live = await _client.LoginAsync(user);
+        var cleanup = api.Factory.Services.GetServices<IHostedService>().OfType<SessionCleanup>().Single();
+
+        var deleted = await cleanup.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(28, deleted);
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM sessions WHERE expires_at <= @now OR absolute_expires_at <= @now", new { now }));
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
+        using var stillLive = await _client.GetWithSessionAsync("/profile", live);
+        Assert.Equal(System.Net.HttpStatusCode.OK, stillLive.StatusCode);
+    }
+
+    [Fact]
+    public async Task Cleanups_running_at_once_delete_each_row_once_and_never_block_each_other()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
+        var now = api.Factory.Clock.GetUtcNow().UtcDateTime;
+        await connection.ExecuteAsync("""
+            INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at)
+            SELECT sha256(('parallel-' || i)::bytea), @Id, @now, @now, @now - interval '1 second', @now + interval '1 day'
+            FROM generate_series(1, 500) i
+            """, new { user.Id, now });
+        var cleanup = api.Factory.Services.GetServices<IHostedService>().OfType<SessionCleanup>().Single();
+
+        var counts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => cleanup.RunOnceAsync(CancellationToken.None))));
+
+        Assert.Equal(500, counts.Sum());
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
+    }
+}
+
+public sealed class SessionCleanupServiceTests(FrequentCleanupFixture api) : IClassFixture<FrequentCleanupFixture>
+{
+    private readonly HttpClient _client = api.Factory.CreateBareClient();
+
+    [Fact]
+    public async Task The_cleanup_service_runs_on_its_own_every_interval()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        await _client.LoginAsync(user);
+        api.Factory.Clock.Advance(TimeSpan.FromDays(2));
+        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        int remaining;
+        do
+        {
+            await Task.Delay(100);
+            remaining = await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id });
+        }
+        while (remaining > 0 && DateTime.UtcNow < deadline);
+
+        Assert.Equal(0, remaining);
+    }
+}

@@ -1,0 +1,32 @@
+using Npgsql;
+
+namespace Api.Sessions;
+
+/// <summary>Starts and ends sessions on behalf of login, registration and password changes.</summary>
+public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie)
+{
+    /// <summary>
+    /// Ends whatever session the request carried, so a cookie planted before login never becomes a logged-in session
+    /// (session fixation). True when the request carried a session cookie.
+    /// </summary>
+    public async Task<bool> EndCarriedSessionAsync(HttpContext http)
+    {
+        if (!SessionToken.TryHash(cookie.Read(http.Request), out var tokenHash))
+        {
+            return false;
+        }
+        await sessions.DeleteByTokenHashAsync(tokenHash);
+        return true;
+    }
+
+    /// <summary>Creates a session for the user and sets its cookie on the response.</summary>
+    public async Task<NewSession> StartAsync(HttpContext http, long userId, bool rememberMe, NpgsqlTransaction? transaction = null)
+    {
+        var session = await sessions.CreateAsync(
+            userId, rememberMe, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress, transaction);
+        cookie.Write(http.Response, session.Token, rememberMe ? session.ExpiresAt - session.CreatedAt : null);
+        return session;
+    }
+
+    public void ExpireCookie(HttpContext http) => cookie.Expire(http.Response);
+}

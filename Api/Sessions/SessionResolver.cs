@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Options;
+
+namespace Api.Sessions;
+
+/// <summary>
+/// Turns the request's cookie into a live session: one read on the hot path, a write only when the session is due for
+/// sliding (at most once per touch interval), and deletion of sessions found expired.
+/// </summary>
+public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions, TimeProvider time, IOptions<SessionSettings> options)
+{
+    private readonly SessionSettings _settings = options.Value;
+
+    public async Task<AuthenticatedSession?> ResolveAsync(HttpContext http)
+    {
+        var token = cookie.Read(http.Request);
+        if (!SessionToken.TryHash(token, out var tokenHash))
+        {
+            return Reject(http, cookieWasSent: token is not null);
+        }
+
+        var session = await sessions.FindAsync(tokenHash);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (session is null || session.DisabledAt is not null)
+        {
+            return Reject(http, cookieWasSent: true);
+        }
+        if (session.IsExpiredAt(now))
+        {
+            await sessions.DeleteAsync(session.SessionId);
+            return Reject(http, cookieWasSent: true);
+        }
+
+        if (now - session.LastSeenAt >= _settings.EffectiveTouchInterval)
+        {
+            var expiresAt = Min(now + _settings.WindowFor(session.RememberMe), session.AbsoluteExpiresAt);
+            if (await sessions.TouchAsync(session.SessionId, now, expiresAt, touchedBefore: now - _settings.EffectiveTouchInterval)
+                && session.RememberMe)
+            {
+                // The browser must keep a remember-me cookie as long as the server now keeps the session.
+                cookie.Write(http.Response, token!, expiresAt - now);
+            }
+        }
+        return session;
+    }
+
+    // A dead cookie is removed from the browser, so the SPA stops sending it and sees it is logged out.
+    private AuthenticatedSession? Reject(HttpContext http, bool cookieWasSent)
+    {
+        if (cookieWasSent)
+        {
+            cookie.Expire(http.Response);
+        }
+        return null;
+    }
+
+    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+}
