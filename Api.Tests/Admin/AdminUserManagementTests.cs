@@ -53,8 +53,7 @@ public sealed class AdminUserManagementTests(ApiFixture api) : IClassFixture<Api
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("admin", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("role").GetString());
-        using var after = await _client.GetWithSessionAsync("/profile", userToken);
-        await after.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await _client.AssertSessionDeadAsync(userToken);
     }
 
     [Fact]
@@ -171,8 +170,7 @@ public sealed class AdminUserManagementTests(ApiFixture api) : IClassFixture<Api
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         foreach (var token in tokens)
         {
-            using var dead = await _client.GetWithSessionAsync("/profile", token);
-            await dead.AssertProblemAsync(HttpStatusCode.Unauthorized);
+            await _client.AssertSessionDeadAsync(token);
         }
         using var login = await _client.PostLoginAsync(user.Email, user.Password);
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);

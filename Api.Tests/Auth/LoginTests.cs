@@ -138,10 +138,8 @@ public sealed class LoginTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.NotNull(fresh);
         Assert.NotEqual(planted, fresh);
-        using var withPlanted = await _client.GetWithSessionAsync("/profile", planted);
-        await withPlanted.AssertProblemAsync(HttpStatusCode.Unauthorized);
-        using var withFresh = await _client.GetWithSessionAsync("/profile", fresh);
-        Assert.Equal(HttpStatusCode.OK, withFresh.StatusCode);
+        await _client.AssertSessionDeadAsync(planted);
+        await _client.AssertSessionAliveAsync(fresh);
     }
 
     [Fact]

@@ -44,7 +44,6 @@ public sealed class RequireAuthTests(ApiFixture api) : IClassFixture<ApiFixture>
         var tampered = (token[0] == 'A' ? "B" : "A") + token[1..];
 
         using var response = await _client.GetWithSessionAsync("/profile", tampered);
-
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Contains(ApiClient.SetCookieHeaders(response), h => h.StartsWith("__Host-sid=;", StringComparison.Ordinal));
     }
@@ -79,9 +78,7 @@ public sealed class RequireAuthTests(ApiFixture api) : IClassFixture<ApiFixture>
         var token = await _client.LoginAsync(user);
 
         api.Factory.Clock.Advance(TimeSpan.FromHours(24) + TimeSpan.FromSeconds(1));
-        using var response = await _client.GetWithSessionAsync("/profile", token);
-
-        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await _client.AssertSessionDeadAsync(token);
         await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
     }
@@ -94,9 +91,7 @@ public sealed class RequireAuthTests(ApiFixture api) : IClassFixture<ApiFixture>
         await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
         await connection.ExecuteAsync("UPDATE users SET disabled_at = now() WHERE id = @Id", new { user.Id });
 
-        using var response = await _client.GetWithSessionAsync("/profile", token);
-
-        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await _client.AssertSessionDeadAsync(token);
     }
 
     [Fact]

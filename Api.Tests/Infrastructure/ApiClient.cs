@@ -64,4 +64,18 @@ public static class ApiClient
 
     public static Task<HttpResponseMessage> GetWithSessionAsync(this HttpClient client, string path, string token) =>
         client.SendWithCookieAsync(HttpMethod.Get, path, $"{CookieName}={token}");
+
+    /// <summary>Asserts that the token no longer opens a session: /profile answers 401 problem.</summary>
+    public static async Task AssertSessionDeadAsync(this HttpClient client, string token)
+    {
+        using var response = await client.GetWithSessionAsync("/profile", token);
+        await response.AssertProblemAsync(System.Net.HttpStatusCode.Unauthorized);
+    }
+
+    /// <summary>Asserts that the token opens a live session: /profile answers 200.</summary>
+    public static async Task AssertSessionAliveAsync(this HttpClient client, string token)
+    {
+        using var response = await client.GetWithSessionAsync("/profile", token);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
 }

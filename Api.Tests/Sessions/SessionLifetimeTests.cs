@@ -20,7 +20,6 @@ public sealed class SessionLifetimeTests(ApiFixture api) : IClassFixture<ApiFixt
 
         api.Factory.Clock.Advance(Touch - TimeSpan.FromSeconds(1));
         using var response = await _client.GetWithSessionAsync("/profile", token);
-
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var after = await RowAsync(user);
         Assert.Equal(before, after);
@@ -61,13 +60,10 @@ public sealed class SessionLifetimeTests(ApiFixture api) : IClassFixture<ApiFixt
         for (var i = 0; i < 3; i++)
         {
             api.Factory.Clock.Advance(TimeSpan.FromHours(20));
-            using var active = await _client.GetWithSessionAsync("/profile", token);
-            Assert.Equal(HttpStatusCode.OK, active.StatusCode);
+            await _client.AssertSessionAliveAsync(token);
         }
         api.Factory.Clock.Advance(Idle);
-        using var idle = await _client.GetWithSessionAsync("/profile", token);
-
-        await idle.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await _client.AssertSessionDeadAsync(token);
         Assert.Equal(0, await CountSessionsAsync(user));
     }
 
@@ -80,13 +76,10 @@ public sealed class SessionLifetimeTests(ApiFixture api) : IClassFixture<ApiFixt
         for (var day = 0; day < 29; day++)
         {
             api.Factory.Clock.Advance(TimeSpan.FromDays(1));
-            using var active = await _client.GetWithSessionAsync("/profile", token);
-            Assert.Equal(HttpStatusCode.OK, active.StatusCode);
+            await _client.AssertSessionAliveAsync(token);
         }
         api.Factory.Clock.Advance(TimeSpan.FromDays(1));
-        using var capped = await _client.GetWithSessionAsync("/profile", token);
-
-        await capped.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await _client.AssertSessionDeadAsync(token);
         Assert.Equal(0, await CountSessionsAsync(user));
     }
 
@@ -114,7 +107,6 @@ public sealed class SessionLifetimeTests(ApiFixture api) : IClassFixture<ApiFixt
 
         api.Factory.Clock.Advance(TimeSpan.FromHours(1));
         using var response = await _client.GetWithSessionAsync("/profile", token);
-
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(ApiClient.SetCookieHeaders(response));
     }

@@ -40,10 +40,8 @@ public sealed class SessionsEndpointsTests(ApiFixture api) : IClassFixture<ApiFi
 
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         Assert.Empty(ApiClient.SetCookieHeaders(revoke));
-        using var laptopAfter = await _client.GetWithSessionAsync("/profile", laptop);
-        await laptopAfter.AssertProblemAsync(HttpStatusCode.Unauthorized);
-        using var phoneAfter = await _client.GetWithSessionAsync("/profile", phone);
-        Assert.Equal(HttpStatusCode.OK, phoneAfter.StatusCode);
+        await _client.AssertSessionDeadAsync(laptop);
+        await _client.AssertSessionAliveAsync(phone);
     }
 
     [Fact]
@@ -60,8 +58,7 @@ public sealed class SessionsEndpointsTests(ApiFixture api) : IClassFixture<ApiFi
 
         await revoke.AssertProblemAsync(HttpStatusCode.NotFound);
         await unknown.AssertProblemAsync(HttpStatusCode.NotFound);
-        using var victimAfter = await _client.GetWithSessionAsync("/profile", victimToken);
-        Assert.Equal(HttpStatusCode.OK, victimAfter.StatusCode);
+        await _client.AssertSessionAliveAsync(victimToken);
     }
 
     [Fact]
@@ -75,8 +72,7 @@ public sealed class SessionsEndpointsTests(ApiFixture api) : IClassFixture<ApiFi
 
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         Assert.Contains(ApiClient.SetCookieHeaders(revoke), h => h.StartsWith("__Host-sid=;", StringComparison.Ordinal));
-        using var after = await _client.GetWithSessionAsync("/profile", token);
-        await after.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        await _client.AssertSessionDeadAsync(token);
     }
 
     [Fact]
@@ -92,11 +88,9 @@ public sealed class SessionsEndpointsTests(ApiFixture api) : IClassFixture<ApiFi
         Assert.Equal(3, (await revoke.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("revoked").GetInt32());
         foreach (var token in others)
         {
-            using var dead = await _client.GetWithSessionAsync("/profile", token);
-            await dead.AssertProblemAsync(HttpStatusCode.Unauthorized);
+            await _client.AssertSessionDeadAsync(token);
         }
-        using var alive = await _client.GetWithSessionAsync("/profile", current);
-        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        await _client.AssertSessionAliveAsync(current);
     }
 
     [Fact]

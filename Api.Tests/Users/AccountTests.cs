@@ -105,11 +105,9 @@ public sealed class AccountTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.NotEqual(current, rotated);
         foreach (var dead in new[] { other, current })
         {
-            using var response = await _client.GetWithSessionAsync("/profile", dead);
-            await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+            await _client.AssertSessionDeadAsync(dead);
         }
-        using var alive = await _client.GetWithSessionAsync("/profile", rotated);
-        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        await _client.AssertSessionAliveAsync(rotated);
         using var oldPassword = await _client.PostLoginAsync(user.Email, user.Password);
         await oldPassword.AssertProblemAsync(HttpStatusCode.Unauthorized);
         using var newPassword = await _client.PostLoginAsync(user.Email, "a brand new password");
@@ -139,8 +137,7 @@ public sealed class AccountTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         var problem = await change.AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("currentPassword", out _));
-        using var stillAlive = await _client.GetWithSessionAsync("/profile", token);
-        Assert.Equal(HttpStatusCode.OK, stillAlive.StatusCode);
+        await _client.AssertSessionAliveAsync(token);
         using var oldPassword = await _client.PostLoginAsync(user.Email, user.Password);
         Assert.Equal(HttpStatusCode.OK, oldPassword.StatusCode);
     }

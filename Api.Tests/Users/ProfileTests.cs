@@ -16,7 +16,6 @@ public sealed class ProfileTests(ApiFixture api) : IClassFixture<ApiFixture>
         var token = await _client.LoginAsync(user);
 
         using var response = await _client.GetWithSessionAsync("/profile", token);
-
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var profile = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(["id", "email", "name", "role", "createdAt"], profile.EnumerateObject().Select(p => p.Name));

@@ -20,7 +20,7 @@ public static class AdminEndpoints
         group.MapPost("/users", CreateUser)
             .WithName("CreateUser")
             .WithSummary("Create a user with a role.")
-            .WithValidation<CreateUserRequest>()
+            .WithValidation<NewUser>()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -46,22 +46,15 @@ public static class AdminEndpoints
         TypedResults.Ok(await directory.ListAsync(query.Search, query.Page ?? 1, query.PageSize ?? UserListQuery.DefaultPageSize));
 
     public static async Task<Results<Created<AdminUserResponse>, ProblemHttpResult>> CreateUser(
-        CreateUserRequest request, HttpContext http, PasswordHasher hasher, PasswordWorkLimiter limiter, UserStore users, UserDirectory directory)
+        NewUser request, HttpContext http, AccountCreation accounts, UserDirectory directory)
     {
-        var (ran, hash) = await limiter.TryRunAsync(() => hasher.Hash(request.Password!), http.RequestAborted);
-        if (!ran)
+        var (outcome, id) = await accounts.CreateAsync(request, http.RequestAborted);
+        return outcome switch
         {
-            return PasswordProblems.Busy(http);
-        }
-        try
-        {
-            var id = await users.CreateAsync(request.Email!, request.Name!, request.Role!, hash);
-            return TypedResults.Created($"/admin/users/{id}", await directory.FindAsync(id));
-        }
-        catch (DuplicateEmailException)
-        {
-            return UserProblems.EmailTaken();
-        }
+            AccountCreationOutcome.Created => TypedResults.Created($"/admin/users/{id}", await directory.FindAsync(id)),
+            AccountCreationOutcome.EmailTaken => UserProblems.EmailTaken(),
+            _ => PasswordProblems.Busy(http),
+        };
     }
 
     public static async Task<Results<Ok<AdminUserResponse>, ProblemHttpResult>> UpdateUser(

@@ -19,19 +19,6 @@ public sealed class UserListQueryValidator : AbstractValidator<UserListQuery>
     }
 }
 
-public sealed record CreateUserRequest(string? Email, string? Name, string? Role, string? Password);
-
-public sealed class CreateUserRequestValidator : AbstractValidator<CreateUserRequest>
-{
-    public CreateUserRequestValidator()
-    {
-        RuleFor(x => x.Email).ValidEmail();
-        RuleFor(x => x.Name).ValidName();
-        RuleFor(x => x.Role).ValidRole();
-        RuleFor(x => x.Password).ValidNewPassword();
-    }
-}
-
 /// <summary>Fields left out (or null) stay as they are.</summary>
 public sealed record UpdateUserRequest(string? Name, string? Role, bool? Disabled);
 

@@ -19,6 +19,7 @@ public static class AuthConfiguration
         builder.Services.AddSingleton<Credentials>();
         builder.Services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.SectionName);
         builder.Services.AddSingleton<Users.UserStore>();
+        builder.Services.AddSingleton<Users.AccountCreation>();
         return builder;
     }
 }

@@ -66,22 +66,12 @@ public static class AuthEndpoints
     }
 
     public static async Task<Results<Created<LoginResponse>, ProblemHttpResult>> Register(
-        RegisterRequest request, HttpContext http, PasswordHasher hasher, PasswordWorkLimiter limiter, UserStore users, SessionIssuer issuer)
+        RegisterRequest request, HttpContext http, AccountCreation accounts, SessionIssuer issuer)
     {
-        var (ran, hash) = await limiter.TryRunAsync(() => hasher.Hash(request.Password!), http.RequestAborted);
-        if (!ran)
+        var (outcome, id) = await accounts.CreateAsync(new NewUser(request.Email, request.Name, Roles.User, request.Password), http.RequestAborted);
+        if (outcome != AccountCreationOutcome.Created)
         {
-            return PasswordProblems.Busy(http);
-        }
-
-        long id;
-        try
-        {
-            id = await users.CreateAsync(request.Email!, request.Name!, Roles.User, hash);
-        }
-        catch (DuplicateEmailException)
-        {
-            return UserProblems.EmailTaken();
+            return outcome == AccountCreationOutcome.EmailTaken ? UserProblems.EmailTaken() : PasswordProblems.Busy(http);
         }
 
         await issuer.EndCarriedSessionAsync(http);

@@ -1,22 +1,8 @@
 using Api.Infrastructure;
-using Api.Passwords;
 using FluentValidation;
 using Microsoft.Extensions.Options;
 
 namespace Api.Users;
-
-public sealed record NewUser(string? Email, string? Name, string? Role, string? Password);
-
-public sealed class NewUserValidator : AbstractValidator<NewUser>
-{
-    public NewUserValidator()
-    {
-        RuleFor(x => x.Email).ValidEmail();
-        RuleFor(x => x.Name).ValidName();
-        RuleFor(x => x.Role).ValidRole();
-        RuleFor(x => x.Password).ValidNewPassword();
-    }
-}
 
 /// <summary>create-user --email E --name N [--role admin|user] [--password P]; without --password, reads it from stdin.</summary>
 public static class CreateUserCommand
@@ -49,18 +35,14 @@ public static class CreateUserCommand
         {
             await services.GetRequiredService<Migrator>().MigrateAsync();
         }
-        var hash = services.GetRequiredService<PasswordHasher>().Hash(user.Password!);
-        try
+        var (outcome, id) = await services.GetRequiredService<AccountCreation>().CreateAsync(user, CancellationToken.None);
+        if (outcome == AccountCreationOutcome.EmailTaken)
         {
-            var id = await services.GetRequiredService<UserStore>().CreateAsync(user.Email!, user.Name!, user.Role!, hash);
-            await output.WriteLineAsync($"Created {user.Role} {user.Email} with id {id}.");
-            return 0;
-        }
-        catch (DuplicateEmailException e)
-        {
-            await error.WriteLineAsync($"create-user: {e.Message}");
+            await error.WriteLineAsync($"create-user: a user with email {user.Email} already exists.");
             return DuplicateEmailExitCode;
         }
+        await output.WriteLineAsync($"Created {user.Role} {user.Email} with id {id}.");
+        return 0;
     }
 
     private static bool TryParse(string[] args, out Dictionary<string, string> options, out string problem)
