@@ -2,6 +2,7 @@ using Api.Admin;
 using Api.Auth;
 using Api.Dashboard;
 using Api.Infrastructure;
+using Api.Security;
 using Api.Sessions;
 using Api.Users;
 
@@ -13,6 +14,7 @@ builder.AddValidation();
 builder.AddSessions();
 builder.AddAuth();
 builder.AddAdmin();
+builder.AddSecurity();
 builder.AddOpenApiDocument();
 
 var app = builder.Build();
@@ -22,8 +24,8 @@ if (await app.RunCommandAsync(args) is int exitCode)
     return exitCode;
 }
 
+app.UseSecurity();
 app.UseErrorHandling();
-app.UseNoStoreForSessionTraffic();
 app.UseOpenApiDocument();
 
 app.MapAuth();

@@ -2,7 +2,6 @@ using Api.Sessions;
 using Api.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace Api.Tests.Sessions;
@@ -44,7 +43,7 @@ public sealed class SessionCleanupTests(CleanupFixture api) : IClassFixture<Clea
             FROM generate_series(1, 5) i
             """, new { user.Id, now });
         var live = await _client.LoginAsync(user);
-        var cleanup = api.Factory.Services.GetServices<IHostedService>().OfType<SessionCleanup>().Single();
+        var cleanup = api.Factory.Services.GetRequiredService<SessionCleanup>();
 
         var deleted = await cleanup.RunOnceAsync(CancellationToken.None);
 
@@ -67,7 +66,7 @@ public sealed class SessionCleanupTests(CleanupFixture api) : IClassFixture<Clea
             SELECT sha256(('parallel-' || i)::bytea), @Id, @now, @now, @now - interval '1 second', @now + interval '1 day'
             FROM generate_series(1, 500) i
             """, new { user.Id, now });
-        var cleanup = api.Factory.Services.GetServices<IHostedService>().OfType<SessionCleanup>().Single();
+        var cleanup = api.Factory.Services.GetRequiredService<SessionCleanup>();
 
         var counts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => cleanup.RunOnceAsync(CancellationToken.None))));
 

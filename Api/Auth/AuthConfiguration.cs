@@ -17,6 +17,12 @@ public static class AuthConfiguration
         builder.Services.AddSingleton<PasswordHasher>();
         builder.Services.AddSingleton<PasswordWorkLimiter>();
         builder.Services.AddSingleton<Credentials>();
+        builder.Services.AddOptions<LoginThrottleOptions>()
+            .BindConfiguration(LoginThrottleOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddSingleton<Infrastructure.ICleanupTask>(sp => sp.GetRequiredService<LoginThrottle>());
         builder.Services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.SectionName);
         builder.Services.AddSingleton<Users.UserStore>();
         builder.Services.AddSingleton<Users.AccountCreation>();

@@ -1,5 +1,6 @@
 using Api.Infrastructure;
 using Api.Passwords;
+using Api.Security;
 using Api.Sessions;
 using Api.Users;
 using Microsoft.Extensions.Options;
@@ -17,8 +18,10 @@ public static class AuthEndpoints
             .WithSummary("Log in: checks the credentials and sets a new session cookie.")
             .WithDescription("Any session the request carried is ended first. Unknown email, wrong password and disabled account all get the same 401.")
             .WithValidation<LoginRequest>()
+            .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapPost("/logout", Logout)
@@ -31,6 +34,8 @@ public static class AuthEndpoints
                 .WithName("Register")
                 .WithSummary("Create an account (role user) and log in: 201 and a session cookie.")
                 .WithValidation<RegisterRequest>()
+                .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
+                .ProducesProblem(StatusCodes.Status429TooManyRequests)
                 .ProducesProblem(StatusCodes.Status409Conflict)
                 .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -44,17 +49,23 @@ public static class AuthEndpoints
     {
         var carriedSession = await issuer.EndCarriedSessionAsync(http);
 
-        var (check, user) = await credentials.CheckAsync(request.Email!, request.Password!, http.RequestAborted);
-        if (check != CredentialCheck.Valid)
+        var result = await credentials.CheckAsync(request.Email!, request.Password!, http.RequestAborted);
+        if (result.Check != CredentialCheck.Valid && carriedSession)
         {
-            if (carriedSession)
-            {
-                issuer.ExpireCookie(http);
-            }
-            return check == CredentialCheck.Busy ? PasswordProblems.Busy(http) : InvalidCredentials();
+            issuer.ExpireCookie(http);
+        }
+        switch (result.Check)
+        {
+            case CredentialCheck.Busy:
+                return PasswordProblems.Busy(http);
+            case CredentialCheck.Locked:
+                return TooManyAttempts(http, result.RetryAfter!.Value);
+            case CredentialCheck.Invalid:
+                return InvalidCredentials();
         }
 
-        await issuer.StartAsync(http, user!.Id, request.RememberMe);
+        var user = result.User!;
+        await issuer.StartAsync(http, user.Id, request.RememberMe);
         return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role)));
     }
 
@@ -77,6 +88,16 @@ public static class AuthEndpoints
         await issuer.EndCarriedSessionAsync(http);
         await issuer.StartAsync(http, id, rememberMe: false);
         return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, request.Email!, request.Name!, Roles.User)));
+    }
+
+    /// <summary>The same 429 the per-IP rate limiter gives, so clients handle both alike.</summary>
+    internal static ProblemHttpResult TooManyAttempts(HttpContext http, TimeSpan retryAfter)
+    {
+        http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status429TooManyRequests,
+            title: "Too many attempts",
+            detail: "Too many login attempts. Wait for the time in Retry-After, then try again.");
     }
 
     private static ProblemHttpResult InvalidCredentials() => TypedResults.Problem(

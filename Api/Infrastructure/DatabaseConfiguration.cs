@@ -22,13 +22,13 @@ public static class DatabaseConfiguration
 
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);
         // Resolved lazily so that configuration added by hosts and test factories after Program's first lines still applies.
-        builder.Services.AddSingleton(sp => CreateDataSource(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton(sp => CreateDataSource(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddHostedService<MigrateOnStartup>();
         return builder;
     }
 
-    internal static NpgsqlDataSource CreateDataSource(IConfiguration configuration)
+    internal static NpgsqlDataSource CreateDataSource(IConfiguration configuration, ILoggerFactory loggerFactory)
     {
         var connectionString = configuration.GetConnectionString("Postgres");
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -48,7 +48,7 @@ public static class DatabaseConfiguration
         {
             settings.ApplicationName = "session-auth-api";
         }
-        return new NpgsqlDataSourceBuilder(settings.ConnectionString).Build();
+        return new NpgsqlDataSourceBuilder(settings.ConnectionString).UseLoggerFactory(loggerFactory).Build();
     }
 }
 

@@ -52,7 +52,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
     {
         { StatusCode: StatusCodes.Status415UnsupportedMediaType } => "Send the request body as application/json.",
         { StatusCode: StatusCodes.Status413PayloadTooLarge } => "The request body is too large.",
-        { InnerException: JsonException } => "The request body is not valid JSON, or a field has the wrong type.",
+        { InnerException: JsonException } => "The request body is not valid JSON, has a field of the wrong type, or has a field this endpoint does not know.",
         { Message: var message } when message.Contains("from body", StringComparison.Ordinal) => "The request body is missing.",
         _ => exception.Message,
     };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FluentValidation;
 
 namespace Api.Infrastructure;
@@ -12,6 +13,10 @@ public static class Validation
             member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
         ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
             member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+
+        // A field the API does not know is a mistake (or a probe) worth a 400, not something to ignore silently.
+        builder.Services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow);
 
         AssemblyScanner.FindValidatorsInAssembly(typeof(Validation).Assembly)
             .ForEach(result => builder.Services.AddSingleton(result.InterfaceType, result.ValidatorType));

@@ -1,3 +1,4 @@
+using Api.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Api.Sessions;
@@ -16,7 +17,9 @@ public static class SessionsConfiguration
         builder.Services.AddSingleton<SessionResolver>();
         builder.Services.AddSingleton<SessionIssuer>();
         builder.Services.AddScoped<CurrentSession>();
-        builder.Services.AddHostedService<SessionCleanup>();
+        builder.Services.AddSingleton<SessionCleanup>();
+        builder.Services.AddSingleton<ICleanupTask>(sp => sp.GetRequiredService<SessionCleanup>());
+        builder.Services.AddHostedService<CleanupService>();
         return builder;
     }
 }

@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+
+namespace Api.Security;
+
+public sealed class CorsSettings
+{
+    public const string SectionName = "Cors";
+
+    /// <summary>Exact origins (scheme://host[:port]) of SPAs allowed to call the API with credentials.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    internal static bool IsOrigin(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && uri.Scheme is "http" or "https"
+        && uri.GetLeftPart(UriPartial.Authority) == value;
+}
+
+public sealed class RateLimitSettings
+{
+    public const string SectionName = "RateLimiting";
+
+    /// <summary>Requests one client IP may make to /login and /register per window.</summary>
+    [Range(1, 100_000)]
+    public int AuthPermitLimit { get; set; } = 10;
+
+    public TimeSpan AuthWindow { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+public sealed class ForwardedHeadersSettings
+{
+    public const string SectionName = "ForwardedHeaders";
+
+    /// <summary>Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed. None by default.</summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    /// <summary>Networks (CIDR) of such proxies.</summary>
+    public string[] KnownNetworks { get; set; } = [];
+
+    internal bool Any => KnownProxies.Length > 0 || KnownNetworks.Length > 0;
+
+    internal static bool AllValid(ForwardedHeadersSettings settings) =>
+        settings.KnownProxies.All(p => IPAddress.TryParse(p, out _)) && settings.KnownNetworks.All(n => IPNetwork.TryParse(n, out _));
+}
+
+public sealed class RequestLimitSettings
+{
+    public const string SectionName = "RequestLimits";
+
+    /// <summary>Largest request body accepted; every endpoint takes small JSON documents.</summary>
+    [Range(1024, 10 * 1024 * 1024)]
+    public long MaxBodyBytes { get; set; } = 16 * 1024;
+}
