@@ -28,6 +28,7 @@ app.UseSecurity();
 app.UseErrorHandling();
 app.UseOpenApiDocument();
 
+app.MapHealth();
 app.MapAuth();
 app.MapDashboard();
 app.MapUsers();
