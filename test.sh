@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
 # Runs everything CI runs: a warnings-as-errors build, the code-style check and the whole test suite, which starts its
-# own throwaway PostgreSQL (installed with apt-get when missing). Set TEST_DATABASE_URL to use an existing server.
+# own throwaway PostgreSQL (installed with apt-get when missing; set TEST_DATABASE_URL to use an existing server), drives
+# Debian's Chromium through Playwright, and runs httpyac and Redocly CLI from tools/ (installed here with npm ci).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/postgres.sh
 
 PG_BIN=$(postgres_bin)
 export PG_BIN
+
+echo "== tools"
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} with apt-get..."
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ ! -f tools/node_modules/.package-lock.json ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+  npm ci --prefix tools --no-audit --no-fund --loglevel=error
+fi
 
 echo "== build"
 dotnet build Api.sln -c Release -warnaserror -nologo -v quiet

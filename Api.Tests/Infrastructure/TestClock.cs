@@ -8,4 +8,6 @@ public sealed class TestClock : TimeProvider
     public override DateTimeOffset GetUtcNow() => _now;
 
     public void Advance(TimeSpan by) => _now += by;
+
+    public void Set(DateTimeOffset now) => _now = now;
 }

@@ -30,6 +30,7 @@ public static class OpenApiConfiguration
                 Description = "Opaque session token set by POST /login (HttpOnly, Secure, SameSite=Strict). The browser sends it by itself.",
             });
             options.OperationFilter<SessionSecurityOperationFilter>();
+            options.DocumentFilter<TagDescriptionsDocumentFilter>();
         });
         return builder;
     }
@@ -38,7 +39,9 @@ public static class OpenApiConfiguration
     {
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue<bool>("Swagger:Enabled"))
         {
-            app.UseSwagger();
+            // The document names the server it was fetched from, so Swagger UI and generated clients call the right host.
+            app.UseSwagger(options => options.PreSerializeFilters.Add((document, request) =>
+                document.Servers = [new OpenApiServer { Url = $"{request.Scheme}://{request.Host}{request.PathBase}" }]));
             app.UseSwaggerUI(options => options.EnablePersistAuthorization());
         }
         return app;
@@ -54,6 +57,8 @@ internal sealed class SessionSecurityOperationFilter : IOperationFilter
     {
         if (!context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<RequiresSessionMetadata>().Any())
         {
+            // Stated explicitly, so a reader (and a linter) can tell "no session needed" from "forgot to say".
+            operation.Security = [];
             return;
         }
         operation.Security =
@@ -63,5 +68,23 @@ internal sealed class SessionSecurityOperationFilter : IOperationFilter
                 [new OpenApiSecuritySchemeReference(OpenApiConfiguration.CookieSchemeName, context.Document)] = [],
             },
         ];
+    }
+}
+
+internal sealed class TagDescriptionsDocumentFilter : IDocumentFilter
+{
+    private static readonly Dictionary<string, string> Descriptions = new()
+    {
+        ["Auth"] = "Log in, log out and register. These set and clear the session cookie.",
+        ["Health"] = "Probes for load balancers: liveness without I/O, readiness with one database round trip.",
+        ["Dashboard"] = "The dashboard and its per-session visit counter (server-side session data).",
+        ["Profile"] = "The logged-in user's profile and password.",
+        ["Sessions"] = "The logged-in user's sessions (devices): list and revoke.",
+        ["Admin"] = "User administration, for admins only.",
+    };
+
+    public void Apply(OpenApiDocument swaggerDoc, DocumentFilterContext context)
+    {
+        swaggerDoc.Tags = new HashSet<OpenApiTag>(Descriptions.Select(tag => new OpenApiTag { Name = tag.Key, Description = tag.Value }));
     }
 }

@@ -31,6 +31,8 @@ public static class SecurityConfiguration
                 .AllowCredentials()
                 .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")
                 .WithHeaders("Content-Type")
+                // An SPA can only show "try again in N seconds" if it may read the header.
+                .WithExposedHeaders("Retry-After")
                 .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
 
         services.AddOptions<ForwardedHeadersOptions>()

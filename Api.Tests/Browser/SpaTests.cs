@@ -1,0 +1,206 @@
+using Api.Tests.Infrastructure;
+using Dapper;
+using Microsoft.Playwright;
+using Npgsql;
+
+namespace Api.Tests.Browser;
+
+[Collection(BrowserTestGroup.Name)]
+public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
+{
+    private IBrowserContext? _context;
+    private IPage? _page;
+    private readonly HttpClient _api = new() { BaseAddress = new Uri(browser.ApiUrl) };
+
+    private IPage Page => _page ?? throw new InvalidOperationException("No page.");
+
+    public async Task InitializeAsync()
+    {
+        _context = await browser.Browser.NewContextAsync();
+        _page = await _context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_context is not null)
+        {
+            await _context.DisposeAsync();
+        }
+        _api.Dispose();
+    }
+
+    [Fact]
+    public async Task A_user_logs_in_sees_the_dashboard_stays_logged_in_after_reload_and_no_script_can_read_the_cookie()
+    {
+        var user = await browser.Api.CreateUserAsync();
+        await Page.GotoAsync(browser.SpaUrl);
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Log in" })).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(Page, "login");
+
+        await LogInAsync(user);
+
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("#profile-email")).ToHaveTextAsync(user.Email);
+        await Assertions.Expect(Page.Locator("#visits")).ToHaveTextAsync("1");
+        await Assertions.Expect(Page.Locator("#admin-link")).ToBeHiddenAsync();
+        await BrowserFixture.ScreenshotAsync(Page, "dashboard");
+
+        await Page.ReloadAsync();
+        await Assertions.Expect(Page.Locator("#visits")).ToHaveTextAsync("2");
+
+        var visibleToScripts = await Page.EvaluateAsync<string>("document.cookie");
+        Assert.DoesNotContain("__Host-sid", visibleToScripts, StringComparison.Ordinal);
+        var cookie = Assert.Single(await _context!.CookiesAsync(), c => c.Name == "__Host-sid");
+        Assert.True(cookie.HttpOnly);
+        Assert.True(cookie.Secure);
+        Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+    }
+
+    [Fact]
+    public async Task An_admin_sees_the_user_list()
+    {
+        var admin = await browser.Api.CreateUserAsync("admin");
+        var other = await browser.Api.CreateUserAsync();
+        await Page.GotoAsync(browser.SpaUrl);
+        await LogInAsync(admin);
+
+        await Page.Locator("#admin-link").ClickAsync();
+
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Users" })).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("#user-rows")).ToContainTextAsync(other.Email);
+        await Assertions.Expect(Page.Locator("#user-rows")).ToContainTextAsync(admin.Email);
+        await BrowserFixture.ScreenshotAsync(Page, "admin");
+    }
+
+    [Fact]
+    public async Task A_user_revokes_another_session_from_the_sessions_page()
+    {
+        var user = await browser.Api.CreateUserAsync();
+        var otherDevice = await _api.LoginAsync(user);
+        await Page.GotoAsync(browser.SpaUrl);
+        await LogInAsync(user);
+
+        await Page.GetByRole(AriaRole.Link, new() { Name = "My sessions" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#session-rows tr")).ToHaveCountAsync(2);
+        await BrowserFixture.ScreenshotAsync(Page, "sessions");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
+
+        await Assertions.Expect(Page.Locator("#session-rows tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(Page.Locator("#session-rows")).ToContainTextAsync("this device");
+        await _api.AssertSessionDeadAsync(otherDevice);
+    }
+
+    [Fact]
+    public async Task Logging_out_shows_the_login_form_and_ends_the_session()
+    {
+        var user = await browser.Api.CreateUserAsync();
+        await Page.GotoAsync(browser.SpaUrl);
+        await LogInAsync(user);
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        var token = (await _context!.CookiesAsync()).Single(c => c.Name == "__Host-sid").Value;
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
+
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Log in" })).ToBeVisibleAsync();
+        await Page.ReloadAsync();
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Log in" })).ToBeVisibleAsync();
+        await _api.AssertSessionDeadAsync(token);
+    }
+
+    [Fact]
+    public async Task A_failed_login_shows_why_validation_errors_appear_next_to_fields_and_a_lock_says_how_long_to_wait()
+    {
+        var user = await browser.Api.CreateUserAsync();
+        await Page.GotoAsync(browser.SpaUrl);
+
+        await FillLoginAsync("not-an-email", "");
+        await Assertions.Expect(Page.Locator(".field-error[data-for=email]")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(Page.Locator(".field-error[data-for=password]")).Not.ToBeEmptyAsync();
+
+        await FillLoginAsync(user.Email, "wrong password");
+        await Assertions.Expect(Page.Locator("#login-error")).ToHaveTextAsync("Invalid credentials: The email or password is wrong.");
+        await BrowserFixture.ScreenshotAsync(Page, "login-failed");
+
+        for (var i = 0; i < 4; i++)
+        {
+            await FillLoginAsync(user.Email, "wrong password");
+        }
+        await FillLoginAsync(user.Email, user.Password);
+        await Assertions.Expect(Page.Locator("#login-error")).ToHaveTextAsync("Too many attempts: try again in 15 seconds.");
+    }
+
+    [Fact]
+    public async Task A_cross_site_page_can_neither_log_the_user_out_nor_create_an_admin()
+    {
+        var admin = await browser.Api.CreateUserAsync("admin");
+        await Page.GotoAsync(browser.SpaUrl);
+        await LogInAsync(admin);
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        var token = (await _context!.CookiesAsync()).Single(c => c.Name == "__Host-sid").Value;
+
+        var attack = await _context.NewPageAsync();
+        var sent = new List<IRequest>();
+        attack.Request += (_, request) =>
+        {
+            if (request.Url.StartsWith(browser.ApiUrl, StringComparison.Ordinal) && request.Method == "POST")
+            {
+                lock (sent)
+                {
+                    sent.Add(request);
+                }
+            }
+        };
+        await attack.GotoAsync(browser.AttackerUrl);
+        await Assertions.Expect(attack.Locator("body[data-done=true]")).ToBeAttachedAsync(new() { Timeout = 15_000 });
+        await BrowserFixture.ScreenshotAsync(attack, "attacker");
+
+        // Six attempts: four fetches (one needs a preflight, which fails, so it is never sent) and two form posts.
+        Assert.True(sent.Count >= 5, $"only {sent.Count} attack requests seen");
+        foreach (var request in sent)
+        {
+            var headers = await request.AllHeadersAsync();
+            var response = await request.ResponseAsync();
+            Assert.False(headers.TryGetValue("cookie", out var cookie) && cookie.Contains("__Host-sid", StringComparison.Ordinal), $"{request.Url} carried the session cookie");
+            Assert.True(response is null || response.Status == 403, $"{request.Url} answered {response?.Status}");
+        }
+        await _api.AssertSessionAliveAsync(token);
+        await using var connection = new NpgsqlConnection(browser.Api.ConnectionString);
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM users WHERE email LIKE '%attacker@example.com'"));
+    }
+
+    [Fact]
+    public async Task Swagger_ui_logs_in_and_then_calls_the_profile()
+    {
+        var user = await browser.Api.CreateUserAsync();
+        await Page.GotoAsync(browser.ApiUrl + "/swagger");
+
+        var login = Page.Locator("#operations-Auth-Login");
+        await login.ClickAsync();
+        await login.GetByRole(AriaRole.Button, new() { Name = "Try it out" }).ClickAsync();
+        await login.Locator("textarea").FillAsync($$"""{ "email": "{{user.Email}}", "password": "{{user.Password}}", "rememberMe": false }""");
+        await login.GetByRole(AriaRole.Button, new() { Name = "Execute" }).ClickAsync();
+        await Assertions.Expect(login.Locator(".live-responses-table tbody .response-col_status")).ToHaveTextAsync("200");
+
+        var profile = Page.Locator("#operations-Profile-GetProfile");
+        await profile.ClickAsync();
+        await profile.GetByRole(AriaRole.Button, new() { Name = "Try it out" }).ClickAsync();
+        await profile.GetByRole(AriaRole.Button, new() { Name = "Execute" }).ClickAsync();
+        await Assertions.Expect(profile.Locator(".live-responses-table tbody .response-col_status")).ToHaveTextAsync("200");
+        await Assertions.Expect(profile.Locator(".live-responses-table tbody .response-col_description")).ToContainTextAsync(user.Email);
+        await BrowserFixture.ScreenshotAsync(Page, "swagger");
+    }
+
+    private async Task LogInAsync(TestUser user)
+    {
+        await FillLoginAsync(user.Email, user.Password);
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+    }
+
+    private async Task FillLoginAsync(string email, string password)
+    {
+        await Page.GetByLabel("Email").FillAsync(email);
+        await Page.GetByLabel("Password").FillAsync(password);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+    }
+}

@@ -1,0 +1,217 @@
+// A single-page app with four views (login, dashboard, sessions, admin), routed by the URL hash.
+import { api, ApiError } from './api.js';
+
+const view = document.getElementById('view');
+const nav = document.getElementById('nav');
+const banner = document.getElementById('banner');
+let me = null;
+
+const routes = {
+  '#/login': renderLogin,
+  '#/dashboard': renderDashboard,
+  '#/sessions': renderSessions,
+  '#/admin': renderAdmin,
+};
+
+window.addEventListener('hashchange', route);
+document.getElementById('logout').addEventListener('click', logout);
+start();
+
+async function start() {
+  try {
+    me = await api('GET', '/profile');
+  } catch (error) {
+    me = null;
+    if (!(error instanceof ApiError && error.status === 401)) {
+      showBanner(error);
+    }
+  }
+  route();
+}
+
+async function route() {
+  banner.hidden = true;
+  const hash = location.hash in routes ? location.hash : '#/dashboard';
+  if (!me && hash !== '#/login') {
+    location.hash = '#/login';
+    return;
+  }
+  if (me && hash === '#/login') {
+    location.hash = '#/dashboard';
+    return;
+  }
+  renderNav();
+  try {
+    await routes[hash]();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      me = null;
+      location.hash = '#/login';
+      return;
+    }
+    showBanner(error);
+  }
+}
+
+function renderNav() {
+  nav.hidden = !me;
+  document.getElementById('admin-link').hidden = me?.role !== 'admin';
+  document.getElementById('who').textContent = me ? `${me.name} (${me.role})` : '';
+}
+
+function renderLogin() {
+  view.innerHTML = `
+    <h1>Log in</h1>
+    <form id="login-form" novalidate>
+      <label>Email <input name="email" type="email" autocomplete="username" required></label>
+      <p class="field-error" data-for="email"></p>
+      <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+      <p class="field-error" data-for="password"></p>
+      <label class="inline"><input name="rememberMe" type="checkbox"> Remember me</label>
+      <button type="submit">Log in</button>
+      <p class="form-error" role="alert" id="login-error"></p>
+    </form>`;
+  const form = document.getElementById('login-form');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const data = new FormData(form);
+    try {
+      const result = await api('POST', '/login', {
+        email: data.get('email'),
+        password: data.get('password'),
+        rememberMe: data.get('rememberMe') === 'on',
+      });
+      me = result.user;
+      location.hash = '#/dashboard';
+    } catch (error) {
+      showFormError(form, document.getElementById('login-error'), error);
+    }
+  });
+}
+
+async function renderDashboard() {
+  const [dashboard, profile] = await Promise.all([api('GET', '/dashboard'), api('GET', '/profile')]);
+  me = profile;
+  renderNav();
+  view.innerHTML = `
+    <h1>Dashboard</h1>
+    <dl class="card">
+      <dt>Name</dt><dd id="profile-name"></dd>
+      <dt>Email</dt><dd id="profile-email"></dd>
+      <dt>Role</dt><dd id="profile-role"></dd>
+      <dt>Member since</dt><dd id="profile-created"></dd>
+      <dt>Visits in this session</dt><dd id="visits"></dd>
+    </dl>`;
+  text('profile-name', profile.name);
+  text('profile-email', profile.email);
+  text('profile-role', profile.role);
+  text('profile-created', new Date(profile.createdAt).toLocaleString());
+  text('visits', String(dashboard.visits));
+}
+
+async function renderSessions() {
+  const sessions = await api('GET', '/sessions');
+  view.innerHTML = `
+    <h1>My sessions</h1>
+    <table>
+      <thead><tr><th>Device</th><th>IP</th><th>Last seen</th><th>Started</th><th></th></tr></thead>
+      <tbody id="session-rows"></tbody>
+    </table>
+    <button type="button" id="revoke-others">Log out all other sessions</button>`;
+  const rows = document.getElementById('session-rows');
+  for (const session of sessions) {
+    const row = rows.insertRow();
+    row.dataset.sessionId = session.id;
+    row.insertCell().textContent = session.userAgent || 'unknown device';
+    row.insertCell().textContent = session.ip ?? '';
+    row.insertCell().textContent = new Date(session.lastSeenAt).toLocaleString();
+    row.insertCell().textContent = new Date(session.createdAt).toLocaleString();
+    const action = row.insertCell();
+    if (session.current) {
+      action.innerHTML = '<span class="badge">this device</span>';
+    } else {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = 'Revoke';
+      button.addEventListener('click', () => act(() => api('DELETE', `/sessions/${session.id}`)));
+      action.append(button);
+    }
+  }
+  document.getElementById('revoke-others').addEventListener('click', () => act(() => api('DELETE', '/sessions')));
+}
+
+async function renderAdmin() {
+  if (me.role !== 'admin') {
+    location.hash = '#/dashboard';
+    return;
+  }
+  const page = await api('GET', '/admin/users?pageSize=100');
+  view.innerHTML = `
+    <h1>Users</h1>
+    <p><span id="user-total"></span> users</p>
+    <table>
+      <thead><tr><th>Email</th><th>Name</th><th>Role</th><th>Created</th><th>Disabled</th></tr></thead>
+      <tbody id="user-rows"></tbody>
+    </table>`;
+  text('user-total', String(page.total));
+  const rows = document.getElementById('user-rows');
+  for (const user of page.items) {
+    const row = rows.insertRow();
+    for (const value of [user.email, user.name, user.role, new Date(user.createdAt).toLocaleDateString(), user.disabledAt ? 'yes' : '']) {
+      row.insertCell().textContent = value;
+    }
+  }
+}
+
+async function logout() {
+  try {
+    await api('POST', '/logout');
+  } finally {
+    me = null;
+    location.hash = '#/login';
+  }
+}
+
+// Runs an action, then shows the current view again; errors go to the banner.
+async function act(action) {
+  try {
+    await action();
+    await route();
+  } catch (error) {
+    showBanner(error);
+  }
+}
+
+function showFormError(form, message, error) {
+  if (!(error instanceof ApiError)) {
+    throw error;
+  }
+  for (const [field, messages] of Object.entries(error.errors)) {
+    const slot = form.querySelector(`.field-error[data-for="${field}"]`);
+    if (slot) {
+      slot.textContent = messages.join(' ');
+    }
+  }
+  message.textContent = describe(error);
+}
+
+function showBanner(error) {
+  banner.textContent = error instanceof ApiError ? describe(error) : String(error);
+  banner.hidden = false;
+}
+
+function describe(error) {
+  if (error.status === 429 && error.retryAfter) {
+    return `${error.title}: try again in ${error.retryAfter} seconds.`;
+  }
+  return error.detail ? `${error.title}: ${error.detail}` : error.title;
+}
+
+function clearErrors(form) {
+  form.querySelectorAll('.field-error, .form-error').forEach((slot) => { slot.textContent = ''; });
+}
+
+function text(id, value) {
+  document.getElementById(id).textContent = value;
+}
