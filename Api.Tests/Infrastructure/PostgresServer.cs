@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Api.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -51,7 +48,7 @@ public sealed class PostgresServer
     private static async Task<PostgresServer> StartAsync()
     {
         var url = Environment.GetEnvironmentVariable("TEST_DATABASE_URL");
-        var server = new PostgresServer(string.IsNullOrWhiteSpace(url) ? await StartLocalClusterAsync() : ToConnectionString(url));
+        var server = new PostgresServer(string.IsNullOrWhiteSpace(url) ? (await LocalCluster.StartAsync()).ConnectionString : ToConnectionString(url));
         await server.ExecuteAdminAsync($"DROP DATABASE IF EXISTS {TemplateName}");
         await server.ExecuteAdminAsync($"CREATE DATABASE {TemplateName}");
         // Unpooled, so no connection to the template stays open: CREATE DATABASE ... TEMPLATE refuses a template in use.
@@ -79,96 +76,5 @@ public sealed class PostgresServer
             Password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : null,
             Database = uri.AbsolutePath.Trim('/') is { Length: > 0 } db ? db : "postgres",
         }.ConnectionString;
-    }
-
-    private static async Task<string> StartLocalClusterAsync()
-    {
-        var bin = FindPostgresBin();
-        var dataDir = Path.Combine(Path.GetTempPath(), "api-tests-pg-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dataDir);
-        var asRoot = Environment.UserName == "root";
-        if (asRoot)
-        {
-            await RunAsync("chown", ["postgres:postgres", dataDir], asPostgres: false);
-        }
-        await RunAsync(Path.Combine(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"], asRoot);
-
-        var port = FreePort();
-        // Durability is worthless for throwaway test data; these settings make writes and CREATE DATABASE fast.
-        var serverOptions = $"-p {port} -k {dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopCluster(bin, dataDir, asRoot);
-        await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", dataDir, "-o", serverOptions, "-l", Path.Combine(dataDir, "server.log"), "-w", "start"], asRoot);
-
-        return new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = port,
-            Username = "postgres",
-            Database = "postgres",
-        }.ConnectionString;
-    }
-
-    private static void StopCluster(string bin, string dataDir, bool asRoot)
-    {
-        try
-        {
-            RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", dataDir, "-m", "immediate", "stop"], asRoot).GetAwaiter().GetResult();
-        }
-        finally
-        {
-            Directory.Delete(dataDir, recursive: true);
-        }
-    }
-
-    internal static string FindPostgresBin()
-    {
-        var fromEnvironment = Environment.GetEnvironmentVariable("PG_BIN");
-        if (!string.IsNullOrEmpty(fromEnvironment))
-        {
-            return fromEnvironment;
-        }
-        var candidates = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(dir => Path.Combine(dir, "bin")).Where(Directory.Exists)
-                .OrderByDescending(dir => int.TryParse(Path.GetFileName(Path.GetDirectoryName(dir)), out var version) ? version : 0)
-                .ToList()
-            : [];
-        return candidates.FirstOrDefault() ?? throw new InvalidOperationException(
-            "No PostgreSQL server binaries found in /usr/lib/postgresql/*/bin. Install them (apt-get install postgresql), set PG_BIN, or set TEST_DATABASE_URL.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    // initdb and postgres refuse to run as root; CI runs as root, so they run as the postgres user there.
-    private static async Task RunAsync(string program, string[] arguments, bool asPostgres)
-    {
-        var start = new ProcessStartInfo(asPostgres ? "runuser" : program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        if (asPostgres)
-        {
-            foreach (var prefix in new[] { "-u", "postgres", "--", program })
-            {
-                start.ArgumentList.Add(prefix);
-            }
-        }
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}:\n{await stdout}\n{await stderr}");
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Net;
 using Dapper;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,6 +12,12 @@ public sealed class DatabaseOptions
     public const string SectionName = "Database";
 
     public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>How long opening a connection (or waiting for a free one in the pool) may take, unless the connection string says.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long one statement may run, unless the connection string says.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public static class DatabaseConfiguration
@@ -22,13 +29,15 @@ public static class DatabaseConfiguration
 
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName);
         // Resolved lazily so that configuration added by hosts and test factories after Program's first lines still applies.
-        builder.Services.AddSingleton(sp => CreateDataSource(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(sp => CreateDataSource(
+            sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IOptions<DatabaseOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddHostedService<MigrateOnStartup>();
         return builder;
     }
 
-    internal static NpgsqlDataSource CreateDataSource(IConfiguration configuration, ILoggerFactory loggerFactory)
+    internal static NpgsqlDataSource CreateDataSource(IConfiguration configuration, DatabaseOptions options, ILoggerFactory loggerFactory)
     {
         var connectionString = configuration.GetConnectionString("Postgres");
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -38,11 +47,30 @@ public static class DatabaseConfiguration
         }
 
         var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        // NpgsqlConnectionStringBuilder claims every keyword it knows; only the raw string tells what the operator set.
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        bool IsGiven(params string[] keys) => keys.Any(given.ContainsKey);
         // Every authenticated request runs the same session lookup; prepared statements skip its parse and plan.
-        if (settings.MaxAutoPrepare == 0)
+        if (!IsGiven("Max Auto Prepare", "MaxAutoPrepare"))
         {
             settings.MaxAutoPrepare = 32;
             settings.AutoPrepareMinUsages = 2;
+        }
+        // A database that does not answer must cost a request seconds, not Npgsql's default 15 s connect and 30 s command
+        // timeouts: clients get a quick 503 and retry, instead of piling up behind a dead server.
+        if (!IsGiven("Timeout"))
+        {
+            settings.Timeout = (int)Math.Ceiling(options.ConnectTimeout.TotalSeconds);
+        }
+        if (!IsGiven("Command Timeout", "CommandTimeout"))
+        {
+            settings.CommandTimeout = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds);
+        }
+        if (!IsGiven("Cancellation Timeout", "CancellationTimeout"))
+        {
+            // After a command timeout, Npgsql would wait for the server to confirm a cancel request; a hung server never
+            // does. Not waiting drops the connection instead, which is what a timed-out request needs.
+            settings.CancellationTimeout = -1;
         }
         if (string.IsNullOrEmpty(settings.ApplicationName))
         {

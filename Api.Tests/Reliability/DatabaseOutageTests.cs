@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Api.Tests.Reliability;
+
+[Collection(ReliabilityTestGroup.Name)]
+public sealed class DatabaseOutageTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(8);
+    private LocalCluster? _cluster;
+    private ApiFactory? _api;
+
+    private LocalCluster Cluster => _cluster!;
+    private ApiFactory Api => _api!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await LocalCluster.StartAsync();
+        _api = new ApiFactory(await _cluster.CreateDatabaseAsync("outage"), new Dictionary<string, string?>
+        {
+            ["Database:ConnectTimeout"] = "00:00:02",
+            ["Database:CommandTimeout"] = "00:00:02",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Api.DisposeAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task While_the_database_is_down_every_request_gets_a_quick_503_and_afterwards_every_session_works_again()
+    {
+        using var client = Api.CreateBareClient();
+        var user = await Api.CreateUserAsync();
+        var token = await client.LoginAsync(user);
+        using (var first = await client.GetWithSessionAsync("/dashboard", token))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        await Cluster.StopServerAsync();
+
+        foreach (var (method, path, body) in Requests(user))
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await client.SendWithCookieAsync(method, path, $"__Host-sid={token}", body);
+            watch.Stop();
+
+            var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+            Assert.True(watch.Elapsed < Bound, $"{method} {path} took {watch.Elapsed.TotalSeconds:F1} s");
+            Assert.NotNull(response.Headers.RetryAfter);
+            Assert.Empty(ApiClient.SetCookieHeaders(response));
+            Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        }
+        using (var live = await client.GetAsync("/health/live"))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+
+        await Cluster.StartServerAsync();
+
+        await EventuallyOkAsync(client, token);
+        using var dashboard = await client.GetWithSessionAsync("/dashboard", token);
+        Assert.Equal(2, (await dashboard.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("visits").GetInt64());
+        using var login = await client.PostLoginAsync(user.Email, user.Password);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_hung_database_costs_a_request_seconds_not_forever()
+    {
+        using var client = Api.CreateBareClient();
+        var user = await Api.CreateUserAsync();
+        var token = await client.LoginAsync(user);
+
+        await Cluster.FreezeAsync();
+        try
+        {
+            foreach (var (method, path, body) in Requests(user).Take(3))
+            {
+                var watch = Stopwatch.StartNew();
+                using var response = await client.SendWithCookieAsync(method, path, $"__Host-sid={token}", body);
+                watch.Stop();
+
+                await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+                Assert.True(watch.Elapsed < Bound, $"{method} {path} took {watch.Elapsed.TotalSeconds:F1} s");
+            }
+        }
+        finally
+        {
+            await Cluster.ThawAsync();
+        }
+
+        await EventuallyOkAsync(client, token);
+    }
+
+    [Fact]
+    public async Task When_the_pool_is_exhausted_the_excess_gets_503_quickly_and_the_service_recovers()
+    {
+        var pooled = new NpgsqlConnectionStringBuilder(Api.ConnectionString) { MaxPoolSize = 3, Timeout = 1 }.ConnectionString;
+        await using var api = new ApiFactory(pooled);
+        using var client = api.CreateBareClient();
+        var user = await api.CreateUserAsync();
+        var token = await client.LoginAsync(user);
+        var dataSource = api.Services.GetRequiredService<NpgsqlDataSource>();
+
+        var held = new List<NpgsqlConnection>();
+        for (var i = 0; i < 3; i++)
+        {
+            held.Add(await dataSource.OpenConnectionAsync());
+        }
+        var watch = Stopwatch.StartNew();
+        using (var starved = await client.GetWithSessionAsync("/profile", token))
+        {
+            watch.Stop();
+            await starved.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed.TotalSeconds:F1} s");
+        }
+        foreach (var connection in held)
+        {
+            await connection.DisposeAsync();
+        }
+
+        var burst = await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => client.GetWithSessionAsync("/dashboard", token)));
+        Assert.All(burst, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{r.StatusCode}"));
+        var served = burst.Count(r => r.StatusCode == HttpStatusCode.OK);
+        using var after = await client.GetWithSessionAsync("/dashboard", token);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal(served + 1, (await after.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("visits").GetInt64());
+    }
+
+    private static IEnumerable<(HttpMethod Method, string Path, HttpContent? Body)> Requests(TestUser user) =>
+    [
+        (HttpMethod.Get, "/profile", null),
+        (HttpMethod.Get, "/dashboard", null),
+        (HttpMethod.Post, "/login", JsonContent.Create(new { user.Email, user.Password })),
+        (HttpMethod.Get, "/sessions", null),
+        (HttpMethod.Post, "/logout", null),
+        (HttpMethod.Get, "/health/ready", null),
+    ];
+
+    private static async Task EventuallyOkAsync(HttpClient client, string token)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        HttpStatusCode status;
+        do
+        {
+            using var response = await client.GetWithSessionAsync("/profile", token);
+            status = response.StatusCode;
+            Assert.True(status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"got {status} while recovering");
+            if (status != HttpStatusCode.OK)
+            {
+                await Task.Delay(200);
+            }
+        }
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
+
+namespace Api.Infrastructure;
+
+/// <summary>
+/// A database that is down, restarting, unreachable or out of pooled connections is a temporary condition, not a bug:
+/// the answer is 503 with Retry-After. Never 401, which would make an SPA drop a session that is still valid, and never
+/// 500. Nothing was decided, so the client may simply retry.
+/// </summary>
+internal sealed partial class DatabaseUnavailableExceptionHandler(
+    IProblemDetailsService problemDetails, NpgsqlDataSource dataSource, ILogger<DatabaseUnavailableExceptionHandler> logger) : IExceptionHandler
+{
+    private const string RetryAfterSeconds = "5";
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (!IsUnavailable(exception))
+        {
+            return false;
+        }
+
+        LogUnavailable(exception.GetType().Name, exception.Message);
+        // Pooled connections to a server that went away are dead; dropping them now spares the next requests a failure each.
+        if (exception is NpgsqlException { IsTransient: true })
+        {
+            dataSource.Clear();
+        }
+
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service temporarily unavailable",
+                Detail = "The database is not answering. Try again in a few seconds; your session is kept.",
+            },
+        });
+    }
+
+    internal static bool IsUnavailable(Exception exception) => exception switch
+    {
+        NpgsqlException { IsTransient: true } => true,
+        // Npgsql reports an exhausted pool and a connect timeout as NpgsqlException wrapping a TimeoutException.
+        NpgsqlException { InnerException: TimeoutException } => true,
+        TimeoutException => true,
+        _ => false,
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answered 503: {Kind}: {Message}")]
+    private partial void LogUnavailable(string kind, string message);
+}
