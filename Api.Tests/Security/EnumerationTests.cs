@@ -15,6 +15,8 @@ public sealed class TimingFixture : ApiFixture
     };
 }
 
+/// <summary>Runs alone (no other test class at the same time), so the timings measure the code, not the neighbours.</summary>
+[Collection(Reliability.ReliabilityTestGroup.Name)]
 public sealed class EnumerationTests(TimingFixture api, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<TimingFixture>
 {
     private const int Tries = 31;
