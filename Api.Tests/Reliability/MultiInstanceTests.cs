@@ -96,12 +96,7 @@ public sealed partial class MultiInstanceTests : IAsyncLifetime
         using var client = instances[0].CreateClient();
         await RegisterAsync(client);
         await using var connection = new NpgsqlConnection(database);
-        await connection.ExecuteAsync("""
-            INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at)
-            SELECT sha256(('multi-' || i)::bytea), (SELECT min(id) FROM users), now() - interval '2 days', now() - interval '2 days',
-                   now() - interval '1 day', now() + interval '1 day'
-            FROM generate_series(1, 3000) i
-            """);
+        await SessionSeeding.InsertExpiredAsync(database, 3000, DateTime.UtcNow);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE expires_at <= now()") > 0 && DateTime.UtcNow < deadline)

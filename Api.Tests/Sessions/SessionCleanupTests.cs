@@ -34,14 +34,8 @@ public sealed class SessionCleanupTests(CleanupFixture api) : IClassFixture<Clea
         var user = await api.Factory.CreateUserAsync();
         await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
         var now = api.Factory.Clock.GetUtcNow().UtcDateTime;
-        await connection.ExecuteAsync("""
-            INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at)
-            SELECT sha256(('expired-' || i)::bytea), @Id, @now, @now, @now - interval '1 second', @now + interval '1 day'
-            FROM generate_series(1, 23) i
-            UNION ALL
-            SELECT sha256(('capped-' || i)::bytea), @Id, @now, @now, @now + interval '1 day', @now - interval '1 second'
-            FROM generate_series(1, 5) i
-            """, new { user.Id, now });
+        await SessionSeeding.InsertExpiredAsync(api.Factory.ConnectionString, 23, now, user.Id);
+        await SessionSeeding.InsertExpiredAsync(api.Factory.ConnectionString, 5, now, user.Id, capped: true);
         var live = await _client.LoginAsync(user);
         var cleanup = api.Factory.Services.GetRequiredService<SessionCleanup>();
 
@@ -60,12 +54,7 @@ public sealed class SessionCleanupTests(CleanupFixture api) : IClassFixture<Clea
     {
         var user = await api.Factory.CreateUserAsync();
         await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        var now = api.Factory.Clock.GetUtcNow().UtcDateTime;
-        await connection.ExecuteAsync("""
-            INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at)
-            SELECT sha256(('parallel-' || i)::bytea), @Id, @now, @now, @now - interval '1 second', @now + interval '1 day'
-            FROM generate_series(1, 500) i
-            """, new { user.Id, now });
+        await SessionSeeding.InsertExpiredAsync(api.Factory.ConnectionString, 500, api.Factory.Clock.GetUtcNow().UtcDateTime, user.Id);
         var cleanup = api.Factory.Services.GetRequiredService<SessionCleanup>();
 
         var counts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => cleanup.RunOnceAsync(CancellationToken.None))));
