@@ -28,7 +28,7 @@ api migrate
 if [ -n "${local_cluster:-}" ]; then
   mkdir -p .data
   if [ ! -f .data/demo-users ]; then
-    printf 'admin@example.com %s\nuser@example.com %s\n' "$(openssl rand -base64 12)" "$(openssl rand -base64 12)" > .data/demo-users
+    printf 'admin@example.com %s\nuser@example.com %s\n' "$(head -c 12 /dev/urandom | base64 | tr '+/' '-_')" "$(head -c 12 /dev/urandom | base64 | tr '+/' '-_')" > .data/demo-users
   fi
   while read -r email password; do
     role=${email%%@*}
