@@ -31,6 +31,7 @@ def load_run(run):
             raise SystemExit(f"{key}: no BENCH_JSON line in {key}.wrk.txt")
         w = json.loads(match.group(1))
         sql = json.loads((run / f"{key}.sql.json").read_text())
+        cpu = json.loads((run / f"{key}.cpu.json").read_text())
         seconds = w["duration_us"] / 1e6
         errors = sum(w["errors"].values())
         results[key] = {
@@ -45,6 +46,9 @@ def load_run(run):
             "stmts": sql["calls"] / w["requests"] if w["requests"] else float("nan"),
             "writes": sql["writes"] / w["requests"] if w["requests"] else float("nan"),
             "statements": sql["statements"],
+            "api_us": cpu["api_s"] / w["requests"] * 1e6 if w["requests"] else float("nan"),
+            "pg_us": cpu["postgres_s"] / w["requests"] * 1e6 if w["requests"] else float("nan"),
+            "other_pct": 100 * cpu["other_s"] / (cpu["wall_s"] * cpu["cpus"]),
         }
     return meta, results
 
@@ -116,17 +120,22 @@ def markdown(meta, r, t):
         f"Run {meta['started_at']} by `./bench/run.sh`: {meta['connections']} connections, {meta['threads']} wrk threads, "
         f"{meta['duration']} s measured per scenario after {meta['warmup']} s of warm-up, on loopback.",
         "",
-        "| Scenario | What it exercises | Requests/s | p50 (ms) | p99 (ms) | Max (ms) | Errors | SQL statements / request | Writes / request |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| Scenario | What it exercises | Requests/s | p50 (ms) | p99 (ms) | Max (ms) | Errors | SQL statements / request "
+        "| Writes / request | API CPU µs / request | PostgreSQL CPU µs / request | Other processes' CPU |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for key, label, what in SCENARIOS:
         x = r[key]
         errors = str(x["errors"]) + (f" ({', '.join(f'{k} {v}' for k, v in x['error_kinds'].items())})" if x["errors"] else "")
         lines.append(
             f"| `{label}` | {what} | {x['rps']:,.1f} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} | {x['max_ms']:.1f} | {errors} "
-            f"| {x['stmts']:.3f} | {x['writes']:.3f} |")
+            f"| {x['stmts']:.3f} | {x['writes']:.3f} | {x['api_us']:.0f} | {x['pg_us']:.0f} | {x['other_pct']:.0f}% |")
     cleanup_rate = int(meta["cleanup_rows"]) / float(meta["cleanup_seconds"])
     lines += [
+        "",
+        "CPU per request is process CPU time over completed requests. *Other processes' CPU* is the share of the machine "
+        "that neither the API, PostgreSQL nor wrk used during the run: the machine is shared, and a high figure marks a "
+        "disturbed run.",
         "",
         f"Peak RSS of the API (VmHWM): {float(meta['rss_steady_mb']):.0f} MB through the steady-state and 1M-row runs, "
         f"{float(meta['rss_cleanup_mb']):.0f} MB through the cleanup run (a second process).",

@@ -6,7 +6,8 @@
 #
 # Settings (environment): BENCH_DURATION seconds per measured scenario (15), BENCH_WARMUP seconds of unmeasured load
 # before each (5), BENCH_CONNECTIONS (32), BENCH_THREADS wrk threads (2), BENCH_SCALE_ROWS (1000000),
-# BENCH_CLEANUP_MAX longest load while the cleanup runs, in seconds (120), BENCH_PG_PORT (5490), BENCH_API_PORT (5090).
+# BENCH_CLEANUP_MAX longest load while the cleanup runs, in seconds (120), BENCH_PG_PORT (5490), BENCH_API_PORT (5090),
+# BENCH_API_ENV extra VAR=value settings for the API, space-separated, for trying a setting (none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -19,7 +20,7 @@ scale_rows=${BENCH_SCALE_ROWS:-1000000}
 cleanup_max=${BENCH_CLEANUP_MAX:-120}
 pg_port=${BENCH_PG_PORT:-5490}
 api_port=${BENCH_API_PORT:-5090}
-bench_users=100        # login rotates through these; all share one password (one bcrypt hash at cost 10)
+bench_users=10000      # sessions spread over them, login rotates through them; one password (one bcrypt hash at cost 10)
 session_count=1000     # sessions per read scenario, so concurrent requests hit many rows as real traffic does
 
 bench=$PWD/bench
@@ -89,7 +90,10 @@ api_env=(
   # login on. 100000 a minute, the most the settings allow, is far above what bcrypt lets through.
   RateLimiting__AuthPermitLimit=100000
 )
-api_cli() { env "${api_env[@]}" dotnet "$work/api/Api.dll" "$@"; }
+# shellcheck disable=SC2206 # word splitting is the point
+api_env+=(${BENCH_API_ENV:-})
+# Run from the publish directory: it is the content root, where appsettings.json is read from.
+api_cli() { (cd "$work/api" && exec env "${api_env[@]}" dotnet Api.dll "$@"); }
 
 log "creating $bench_users users (bcrypt cost 10)"
 password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(16))')
@@ -104,7 +108,7 @@ for i in $(seq 1 "$bench_users"); do echo "bench-$i@example.com $password"; done
 start_api() {
   local name=$1
   shift
-  env "${api_env[@]}" "$@" dotnet "$work/api/Api.dll" --urls "$api_url" >"$run/$name.log" 2>&1 &
+  (cd "$work/api" && exec env "${api_env[@]}" "$@" dotnet Api.dll --urls "$api_url") >"$run/$name.log" 2>&1 &
   api_pid=$!
   for _ in $(seq 1 120); do
     if curl -fs "$api_url/health/ready" >/dev/null 2>&1; then return 0; fi
@@ -112,6 +116,15 @@ start_api() {
     sleep 0.5
   done
   log "the API did not become ready"; return 1
+}
+
+api_alive() {
+  kill -0 "$api_pid" 2>/dev/null && return 0
+  local status=0
+  wait "$api_pid" || status=$?
+  api_pid=""
+  log "the API exited (status $status) during the run; see its log in $run"
+  return 1
 }
 
 peak_rss_mb() { awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$api_pid/status"; }
@@ -145,10 +158,12 @@ statements_since_reset() {
 }
 reset_statements() { psql_admin -c "SELECT pg_stat_statements_reset()" >/dev/null; }
 
-# load NAME SECONDS SCRIPT PATH: one bounded wrk run at the fixed connection count; raw output in run/. The timeout is
-# long so that slow requests are measured rather than dropped as errors.
+# load NAME SECONDS SCRIPT PATH: one bounded wrk run at the fixed connection count, with the CPU that the API,
+# PostgreSQL, wrk and everything else on the machine used meanwhile; raw output in run/. The timeout is long so that
+# slow requests are measured rather than dropped as errors.
 load() {
-  wrk -t"$threads" -c"$connections" -d"${2}s" --timeout 10s -s "$bench/lua/$3" "$api_url$4" >"$run/$1.wrk.txt" 2>&1
+  ${exec_load:+exec} python3 "$bench/cpu.py" "$run/$1.cpu.json" "$api_pid" "$(head -n 1 "$data_dir/postmaster.pid")" -- \
+    wrk -t"$threads" -c"$connections" -d"${2}s" --timeout 10s -s "$bench/lua/$3" "$api_url$4" >"$run/$1.wrk.txt" 2>&1
 }
 
 # scenario NAME SCRIPT PATH: warm-up, then the measured run with the statements it caused.
@@ -159,6 +174,7 @@ scenario() {
   reset_statements
   load "$name" "$duration" "$2" "$3"
   statements_since_reset > "$run/$name.sql.json"
+  api_alive
   grep -q '^BENCH_JSON' "$run/$name.wrk.txt" || { cat "$run/$name.wrk.txt" >&2; return 1; }
 }
 
@@ -177,6 +193,7 @@ meta warmup "$warmup"
 meta connections "$connections"
 meta threads "$threads"
 meta scale_rows "$scale_rows"
+meta api_env "${BENCH_API_ENV:-}"
 
 log "starting the API (Release) on $api_url"
 # No cleanup during the steady-state runs: its statements would be counted against the requests.
@@ -243,8 +260,8 @@ until [ "$(cleaned_rows)" -gt 0 ]; do
 done
 cleanup_start=$(now)
 log "cleanup started; /profile under load until it ends (at most ${cleanup_max}s)"
-BENCH_TOKENS=$run/tokens-profile-cleanup.txt wrk -t"$threads" -c"$connections" -d"${cleanup_max}s" --timeout 10s \
-  -s "$bench/lua/session.lua" "$api_url/profile" >"$run/profile_cleanup.wrk.txt" 2>&1 &
+# exec, so that $! is the process that passes SIGINT on to wrk.
+(BENCH_TOKENS=$run/tokens-profile-cleanup.txt; export BENCH_TOKENS; exec_load=1 load profile_cleanup "$cleanup_max" session.lua /profile) &
 wrk_pid=$!
 cleaned=0
 while kill -0 "$wrk_pid" 2>/dev/null; do
@@ -253,9 +270,10 @@ while kill -0 "$wrk_pid" 2>/dev/null; do
   sleep 0.2
 done
 cleanup_end=$(now)
-kill -INT "$wrk_pid" 2>/dev/null || true   # wrk stops early on SIGINT and still reports
+kill -INT "$wrk_pid" 2>/dev/null || true   # passed on to wrk, which stops early and still reports
 wait "$wrk_pid" || true
 wrk_pid=""
+api_alive
 cleaned=$(cleaned_rows)
 meta cleanup_rows "$cleaned"
 meta cleanup_seconds "$(elapsed "$cleanup_start" "$cleanup_end")"
