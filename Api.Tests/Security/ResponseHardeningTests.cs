@@ -125,6 +125,7 @@ public sealed class TraceLoggingFixture : ApiFixture
     {
         ["Logging:LogLevel:Default"] = "Trace",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+        ["Logging:LogLevel:Npgsql"] = "Trace",
     };
 }
 
