@@ -1,6 +1,10 @@
 """Runs a load generator and accounts for the machine's CPU while it runs.
 
 Usage: python3 bench/cpu.py OUT.json API_PID POSTMASTER_PID -- COMMAND...
+       python3 bench/cpu.py --wait-quiet MAX_SECONDS BUSY_PERCENT
+
+The second form waits, while the benchmark itself is idle, until the machine's busy share over a 2-second window is
+under BUSY_PERCENT, or MAX_SECONDS have passed; it prints the seconds waited and the last busy share.
 
 Writes the CPU seconds the API, PostgreSQL (the postmaster and its children) and the command itself used, and what
 the rest of the machine used meanwhile ("other": busy time that none of the three accounts for). The machine is shared,
@@ -50,7 +54,23 @@ def postgres_seconds(postmaster):
     return sum(process_seconds(pid) for pid in postgres_pids(postmaster))
 
 
+def wait_quiet(max_seconds, threshold):
+    start = time.monotonic()
+    while True:
+        t0, b0 = time.monotonic(), busy_seconds()
+        time.sleep(2)
+        t1, b1 = time.monotonic(), busy_seconds()
+        share = 100 * (b1 - b0) / ((t1 - t0) * os.cpu_count())
+        waited = t1 - start
+        if share < threshold or waited >= max_seconds:
+            print(f"{waited:.0f} {share:.0f}")
+            return
+
+
 def main():
+    if sys.argv[1] == "--wait-quiet":
+        wait_quiet(float(sys.argv[2]), float(sys.argv[3]))
+        return
     out, api_pid, postmaster = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     command = sys.argv[sys.argv.index("--") + 1:]
     start = (time.monotonic(), busy_seconds(), process_seconds(api_pid), postgres_seconds(postmaster))

@@ -113,7 +113,7 @@ def targets(meta, r):
     return out
 
 
-def markdown(meta, r, t):
+def markdown(meta, r, t, plans):
     lines = [
         "# Benchmark results",
         "",
@@ -154,7 +154,9 @@ def markdown(meta, r, t):
         "",
         "## Statements seen by `pg_stat_statements` in each measured run",
         "",
-        "Calls per request of every statement the API ran in the window (normalised text, cut at 160 characters).",
+        "Calls per request of every statement the API ran in the window (normalised text, cut at 160 characters). "
+        "Requests still in flight when wrk stops ran their statements but are not counted as completed, so the "
+        "figures lean high by up to the connection count over the requests (noticeable only for `POST /login`).",
         "",
     ]
     for key, label, _ in SCENARIOS:
@@ -165,6 +167,8 @@ def markdown(meta, r, t):
             lines.append(f"  - {per:.3f} × `{s['query']}` (mean {s['mean_ms']} ms)")
         if not x["statements"]:
             lines.append("  - none")
+    for name, plan in plans:
+        lines += ["", f"## Plan of the session lookup, {name}", "", "```", plan.strip(), "```"]
     lines += [
         "",
         "## Machine and software",
@@ -174,6 +178,9 @@ def markdown(meta, r, t):
         "API, PostgreSQL and wrk share the machine",
         f"- One bcrypt hash at cost 10: {float(meta['bcrypt_cost10_ms']):.1f} ms (`bench/BcryptBench`, median of 7, measured in this run)",
         f"- Load average before / after the run: {meta['load_before']} / {meta['load_after']}",
+        "- Before each scenario the script waited for other work on the machine to calm down (at most "
+        f"{meta.get('quiet_wait', '?')} s): "
+        + "; ".join(f"{k[len('quiet_'):]} {v}" for k, v in meta.items() if k.startswith("quiet_") and k != "quiet_wait"),
         f"- Seeding: {int(meta['scale_rows']):,} live sessions in {float(meta['seed_live_seconds']):.1f} s, "
         f"{int(meta['scale_rows']):,} expired sessions in {float(meta['seed_expired_seconds']):.1f} s; "
         f"{int(meta['sessions_rows_scale']):,} session rows during the 1M-row run",
@@ -183,7 +190,8 @@ def markdown(meta, r, t):
 
 
 def svg(meta, r, t):
-    width, bar_left, bar_width, row = 900, 300, 470, 26
+    bar_left, bar_width, row = 370, 380, 26
+    width = bar_left + bar_width + 230
     parts = []
     y = 40
 
@@ -209,7 +217,7 @@ def svg(meta, r, t):
     for what, _, _, ratio, passed in t:
         label = re.sub(r"`", "", what)
         w = max(1.0, min(ratio, 2.0) * scale)
-        text(bar_left - 10, y + 15, label if len(label) <= 46 else label[:45] + "…", 12, anchor="end")
+        text(bar_left - 10, y + 15, label if len(label) <= 56 else label[:55] + "…", 12, anchor="end")
         parts.append(f'<rect x="{bar_left}" y="{y}" width="{w:.1f}" height="{row - 6}" '
                      f'fill="{"#3c9a5f" if passed else "#c0392b"}"/>')
         text(bar_left + w + 6, y + 15, f"{ratio:.2f} {'pass' if passed else 'FAIL'}", 12)
@@ -227,7 +235,9 @@ def main():
     meta, r = load_run(run)
     t = targets(meta, r)
     results.mkdir(parents=True, exist_ok=True)
-    (results / "latest.md").write_text(markdown(meta, r, t))
+    plans = [(name, (run / f"plan-{key}.txt").read_text()) for key, name in
+             [("profile", "near-empty table"), ("profile_scale", "1,000,000 more rows")] if (run / f"plan-{key}.txt").exists()]
+    (results / "latest.md").write_text(markdown(meta, r, t, plans))
     (results / "latest.svg").write_text(svg(meta, r, t))
 
 

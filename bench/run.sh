@@ -7,7 +7,8 @@
 # Settings (environment): BENCH_DURATION seconds per measured scenario (15), BENCH_WARMUP seconds of unmeasured load
 # before each (5), BENCH_CONNECTIONS (32), BENCH_THREADS wrk threads (2), BENCH_SCALE_ROWS (1000000),
 # BENCH_CLEANUP_MAX longest load while the cleanup runs, in seconds (120), BENCH_PG_PORT (5490), BENCH_API_PORT (5090),
-# BENCH_API_ENV extra VAR=value settings for the API, space-separated, for trying a setting (none).
+# BENCH_QUIET_WAIT longest wait, in seconds, before each scenario for the rest of the machine to fall under
+# BENCH_QUIET_PERCENT busy (60, 15), BENCH_API_ENV extra VAR=value settings for the API, space-separated (none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -18,6 +19,8 @@ connections=${BENCH_CONNECTIONS:-32}
 threads=${BENCH_THREADS:-2}
 scale_rows=${BENCH_SCALE_ROWS:-1000000}
 cleanup_max=${BENCH_CLEANUP_MAX:-120}
+quiet_wait=${BENCH_QUIET_WAIT:-60}
+quiet_percent=${BENCH_QUIET_PERCENT:-15}
 pg_port=${BENCH_PG_PORT:-5490}
 api_port=${BENCH_API_PORT:-5090}
 bench_users=10000      # sessions spread over them, login rotates through them; one password (one bcrypt hash at cost 10)
@@ -156,6 +159,21 @@ statements_since_reset() {
           'mean_ms', round(mean_exec_time::numeric, 3)) ORDER BY calls DESC), '[]'))
     FROM pg_stat_statements WHERE dbid = $bench_db_oid"
 }
+# The plan of the session lookup as the API runs it: its text as pg_stat_statements recorded it (with $1), prepared,
+# and executed a few times first so that PostgreSQL settles on the generic plan.
+explain_lookup() {
+  local query token
+  query=$(psql_admin -c "SELECT query FROM pg_stat_statements
+                         WHERE dbid = $bench_db_oid AND query LIKE 'SELECT s.id AS session_id%' LIMIT 1")
+  token=$(head -n 1 "$1")
+  {
+    echo "PREPARE lookup(bytea) AS $query;"
+    echo '\o /dev/null'
+    for _ in 1 2 3 4 5 6; do echo "EXECUTE lookup(sha256(convert_to('$token', 'UTF8')));"; done
+    echo '\o'
+    echo "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) EXECUTE lookup(sha256(convert_to('$token', 'UTF8')));"
+  } | psql_bench
+}
 reset_statements() { psql_admin -c "SELECT pg_stat_statements_reset()" >/dev/null; }
 
 # load NAME SECONDS SCRIPT PATH: one bounded wrk run at the fixed connection count, with the CPU that the API,
@@ -166,9 +184,19 @@ load() {
     wrk -t"$threads" -c"$connections" -d"${2}s" --timeout 10s -s "$bench/lua/$3" "$api_url$4" >"$run/$1.wrk.txt" 2>&1
 }
 
+# The machine may be shared: before a scenario, give other work up to $quiet_wait s to calm down, and say how busy the
+# machine was when the scenario started.
+wait_quiet() {
+  local waited busy
+  read -r waited busy < <(python3 "$bench/cpu.py" --wait-quiet "$quiet_wait" "$quiet_percent")
+  meta "quiet_$1" "waited ${waited}s, machine ${busy}% busy"
+  [ "$busy" -lt "$quiet_percent" ] || log "the machine is still ${busy}% busy with other work after ${waited}s; measuring anyway"
+}
+
 # scenario NAME SCRIPT PATH: warm-up, then the measured run with the statements it caused.
 scenario() {
   local name=$1
+  wait_quiet "$name"
   log "scenario $name: ${warmup}s warm-up, ${duration}s measured, $connections connections"
   load "$name.warmup" "$warmup" "$2" "$3"
   reset_statements
@@ -194,6 +222,7 @@ meta connections "$connections"
 meta threads "$threads"
 meta scale_rows "$scale_rows"
 meta api_env "${BENCH_API_ENV:-}"
+meta quiet_wait "$quiet_wait"
 
 log "starting the API (Release) on $api_url"
 # No cleanup during the steady-state runs: its statements would be counted against the requests.
@@ -209,6 +238,7 @@ curl -fsS -o /dev/null -H "Cookie: $cookie" "$api_url/profile"
 scenario health plain.lua /health/ready
 new_sessions "$run/tokens-profile.txt"
 BENCH_TOKENS=$run/tokens-profile.txt scenario profile session.lua /profile
+explain_lookup "$run/tokens-profile.txt" > "$run/plan-profile.txt"
 new_sessions "$run/tokens-dashboard.txt"
 BENCH_TOKENS=$run/tokens-dashboard.txt scenario dashboard session.lua /dashboard
 
@@ -229,6 +259,7 @@ meta seed_live_seconds "$(elapsed "$seed_start" "$(now)")"
 meta sessions_rows_scale "$(psql_bench -c 'SELECT count(*) FROM sessions')"
 new_sessions "$run/tokens-profile-scale.txt"
 BENCH_TOKENS=$run/tokens-profile-scale.txt scenario profile_scale session.lua /profile
+explain_lookup "$run/tokens-profile-scale.txt" > "$run/plan-profile_scale.txt"
 meta rss_steady_mb "$(peak_rss_mb)"
 stop_api
 
@@ -237,6 +268,7 @@ start_api api-cleanup Session__CleanupInterval=00:00:01
 new_sessions "$run/tokens-profile-cleanup.txt"
 BENCH_TOKENS=$run/tokens-profile-cleanup.txt load profile_cleanup.warmup "$warmup" session.lua /profile
 
+wait_quiet profile_cleanup
 log "seeding $scale_rows expired sessions"
 reset_statements
 seed_start=$(now)
