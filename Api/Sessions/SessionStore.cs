@@ -129,7 +129,8 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
 
     /// <summary>
     /// Deletes up to one batch of expired sessions. SKIP LOCKED lets several instances clean at once without waiting on
-    /// each other or on requests that hold a session row.
+    /// each other or on requests that hold a session row. The oldest go first, in the order of sessions_ends_at_idx, so
+    /// each batch reads only its own rows (see migration 0003).
     /// </summary>
     public async Task<int> DeleteExpiredBatchAsync(CancellationToken cancellationToken)
     {
@@ -137,7 +138,8 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
         return await connection.ExecuteAsync(new CommandDefinition("""
             DELETE FROM sessions WHERE id IN (
                 SELECT id FROM sessions
-                WHERE expires_at <= @now OR absolute_expires_at <= @now
+                WHERE LEAST(expires_at, absolute_expires_at) <= @now
+                ORDER BY LEAST(expires_at, absolute_expires_at)
                 LIMIT @batchSize
                 FOR UPDATE SKIP LOCKED)
             """, new { now = time.GetUtcNow().UtcDateTime, batchSize = _settings.CleanupBatchSize }, cancellationToken: cancellationToken));

@@ -1,0 +1,245 @@
+"""Turns one bench/run.sh run (bench/work/run) into bench/results/latest.md and latest.svg.
+
+Usage: python3 bench/report.py RUN_DIR RESULTS_DIR
+"""
+import html
+import json
+import re
+import sys
+from pathlib import Path
+
+SCENARIOS = [
+    ("health", "GET /health/ready", "yardstick: one `SELECT 1`"),
+    ("profile", "GET /profile", "read path"),
+    ("dashboard", "GET /dashboard", "read + session-data write"),
+    ("login", "POST /login", "bcrypt cost 10"),
+    ("profile_scale", "GET /profile, 1M sessions", "read path, 1,000,000 more session rows"),
+    ("profile_cleanup", "GET /profile during cleanup", "while the cleanup deletes 1,000,000 expired rows"),
+]
+
+
+def load_run(run):
+    meta = {}
+    for line in (run / "meta.txt").read_text().splitlines():
+        key, _, value = line.partition("=")
+        meta[key] = value
+    results = {}
+    for key, _, _ in SCENARIOS:
+        wrk_text = (run / f"{key}.wrk.txt").read_text()
+        match = re.search(r"^BENCH_JSON (.*)$", wrk_text, re.M)
+        if not match:
+            raise SystemExit(f"{key}: no BENCH_JSON line in {key}.wrk.txt")
+        w = json.loads(match.group(1))
+        sql = json.loads((run / f"{key}.sql.json").read_text())
+        cpu = json.loads((run / f"{key}.cpu.json").read_text())
+        seconds = w["duration_us"] / 1e6
+        errors = sum(w["errors"].values())
+        results[key] = {
+            "rps": w["requests"] / seconds,
+            "requests": w["requests"],
+            "seconds": seconds,
+            "p50_ms": w["latency_us"]["p50"] / 1000,
+            "p99_ms": w["latency_us"]["p99"] / 1000,
+            "max_ms": w["latency_us"]["max"] / 1000,
+            "errors": errors,
+            "error_kinds": {k: v for k, v in w["errors"].items() if v},
+            "stmts": sql["calls"] / w["requests"] if w["requests"] else float("nan"),
+            "writes": sql["writes"] / w["requests"] if w["requests"] else float("nan"),
+            "statements": sql["statements"],
+            "api_us": cpu["api_s"] / w["requests"] * 1e6 if w["requests"] else float("nan"),
+            "pg_us": cpu["postgres_s"] / w["requests"] * 1e6 if w["requests"] else float("nan"),
+            "other_pct": 100 * cpu["other_s"] / (cpu["wall_s"] * cpu["cpus"]),
+        }
+    return meta, results
+
+
+def targets(meta, r):
+    """Each target: (what, measured text, required text, ratio to the bar (>= 1 passes), passed)."""
+    processors = int(meta["processors"])
+    bcrypt_ms = float(meta["bcrypt_cost10_ms"])
+    login_bound = processors * 1000 / bcrypt_ms
+    rss = max(float(meta["rss_steady_mb"]), float(meta["rss_cleanup_mb"]))
+    cleanup_done = meta.get("cleanup_finished") == "yes"
+    profile_distinct = len(r["profile"]["statements"])
+    out = []
+
+    def ratio_target(what, value, baseline, bar, detail):
+        ratio = value / baseline
+        out.append((what, f"{ratio:.2f} ({detail})", f"≥ {bar}", ratio / bar, ratio >= bar))
+
+    out.append((
+        "`GET /profile` SQL statements per request",
+        f"{r['profile']['stmts']:.3f} ({profile_distinct} distinct)",
+        "exactly 1",
+        1.0 if round(r["profile"]["stmts"], 2) == 1.0 and profile_distinct == 1 else 1 / max(r["profile"]["stmts"], 1e-9),
+        round(r["profile"]["stmts"], 2) == 1.0 and profile_distinct == 1,
+    ))
+    out.append((
+        "`GET /profile` writes per request",
+        f"{r['profile']['writes']:.3f}",
+        "0",
+        1.0 if r["profile"]["writes"] == 0 else 0.0,
+        r["profile"]["writes"] == 0,
+    ))
+    ratio_target("`GET /profile` ÷ `GET /health/ready` throughput", r["profile"]["rps"], r["health"]["rps"], 0.85,
+                 f"{r['profile']['rps']:,.0f} ÷ {r['health']['rps']:,.0f} req/s")
+    ratio_target("`POST /login` ÷ (processors ÷ one bcrypt hash)", r["login"]["rps"], login_bound, 0.8,
+                 f"{r['login']['rps']:.1f} ÷ ({processors} ÷ {bcrypt_ms:.1f} ms = {login_bound:.1f}) req/s")
+    ratio_target("`GET /dashboard` ÷ `GET /profile` throughput", r["dashboard"]["rps"], r["profile"]["rps"], 0.5,
+                 f"{r['dashboard']['rps']:,.0f} ÷ {r['profile']['rps']:,.0f} req/s")
+    out.append((
+        "`GET /dashboard` writes per request",
+        f"{r['dashboard']['writes']:.3f}",
+        "exactly 1",
+        1.0 if round(r["dashboard"]["writes"], 2) == 1.0 else 0.0,
+        round(r["dashboard"]["writes"], 2) == 1.0,
+    ))
+    out.append(("Peak RSS of the API (VmHWM)", f"{rss:.0f} MB", "≤ 200 MB", 200 / rss, rss <= 200))
+    ratio_target("`GET /profile` with 1M sessions ÷ near-empty table", r["profile_scale"]["rps"], r["profile"]["rps"], 0.9,
+                 f"{r['profile_scale']['rps']:,.0f} ÷ {r['profile']['rps']:,.0f} req/s")
+    ratio_target("`GET /profile` during cleanup ÷ baseline", r["profile_cleanup"]["rps"], r["profile"]["rps"], 0.7,
+                 f"{r['profile_cleanup']['rps']:,.0f} ÷ {r['profile']['rps']:,.0f} req/s")
+    max_ms = r["profile_cleanup"]["max_ms"]
+    out.append(("Slowest `GET /profile` during cleanup", f"{max_ms:,.0f} ms", "≤ 1,000 ms", 1000 / max_ms, max_ms <= 1000))
+    out.append((
+        "Cleanup deleted every expired row while measured",
+        f"{int(meta['cleanup_rows']):,} rows, {int(meta['expired_left']):,} left",
+        f"{int(meta['scale_rows']):,} rows",
+        int(meta["cleanup_rows"]) / int(meta["scale_rows"]),
+        cleanup_done and int(meta["expired_left"]) == 0,
+    ))
+    errors = sum(x["errors"] for x in r.values())
+    out.append(("Errors (all runs)", f"{errors}", "0", 1.0 if errors == 0 else 0.0, errors == 0))
+    return out
+
+
+def markdown(meta, r, t, plans):
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {meta['started_at']} by `./bench/run.sh`: {meta['connections']} connections, {meta['threads']} wrk threads, "
+        f"{meta['duration']} s measured per scenario after {meta['warmup']} s of warm-up, on loopback.",
+        "",
+        "| Scenario | What it exercises | Requests/s | p50 (ms) | p99 (ms) | Max (ms) | Errors | SQL statements / request "
+        "| Writes / request | API CPU µs / request | PostgreSQL CPU µs / request | Other processes' CPU |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for key, label, what in SCENARIOS:
+        x = r[key]
+        errors = str(x["errors"]) + (f" ({', '.join(f'{k} {v}' for k, v in x['error_kinds'].items())})" if x["errors"] else "")
+        lines.append(
+            f"| `{label}` | {what} | {x['rps']:,.1f} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} | {x['max_ms']:.1f} | {errors} "
+            f"| {x['stmts']:.3f} | {x['writes']:.3f} | {x['api_us']:.0f} | {x['pg_us']:.0f} | {x['other_pct']:.0f}% |")
+    cleanup_rate = int(meta["cleanup_rows"]) / float(meta["cleanup_seconds"])
+    lines += [
+        "",
+        "CPU per request is process CPU time over completed requests. *Other processes' CPU* is the share of the machine "
+        "that neither the API, PostgreSQL nor wrk used during the run: the machine is shared, and a high figure marks a "
+        "disturbed run.",
+        "",
+        f"Peak RSS of the API (VmHWM): {float(meta['rss_steady_mb']):.0f} MB through the steady-state and 1M-row runs, "
+        f"{float(meta['rss_cleanup_mb']):.0f} MB through the cleanup run (a second process).",
+        "",
+        f"Cleanup: {int(meta['cleanup_rows']):,} expired rows in {float(meta['cleanup_seconds']):.1f} s = "
+        f"**{cleanup_rate:,.0f} rows/s** (batches of 1,000, under the `GET /profile` load above).",
+        "",
+        "## Targets",
+        "",
+        "| Target | Measured | Required | Result |",
+        "| --- | --- | --- | --- |",
+    ]
+    for what, measured, required, _, passed in t:
+        lines.append(f"| {what} | {measured} | {required} | {'pass' if passed else '**FAIL**'} |")
+    lines += [
+        "",
+        "## Statements seen by `pg_stat_statements` in each measured run",
+        "",
+        "Calls per request of every statement the API ran in the window (normalised text, cut at 160 characters). "
+        "Requests still in flight when wrk stops ran their statements but are not counted as completed, so the "
+        "figures lean high by up to the connection count over the requests (noticeable only for `POST /login`).",
+        "",
+    ]
+    for key, label, _ in SCENARIOS:
+        x = r[key]
+        lines.append(f"- `{label}` ({x['requests']:,} requests):")
+        for s in x["statements"]:
+            per = s["calls"] / x["requests"] if x["requests"] else 0
+            lines.append(f"  - {per:.3f} × `{s['query']}` (mean {s['mean_ms']} ms)")
+        if not x["statements"]:
+            lines.append("  - none")
+    for name, plan in plans:
+        lines += ["", f"## Plan of the session lookup, {name}", "", "```", plan.strip(), "```"]
+    lines += [
+        "",
+        "## Machine and software",
+        "",
+        f"- {meta['cpu']}, {meta['processors']} processors, {meta['memory_gib']} GiB; {meta['os']}, Linux {meta['kernel']}",
+        f"- .NET {meta['dotnet']} (ASP.NET Core), PostgreSQL {meta['postgres']}, wrk {meta['wrk']}; "
+        "API, PostgreSQL and wrk share the machine",
+        f"- One bcrypt hash at cost 10: {float(meta['bcrypt_cost10_ms']):.1f} ms (`bench/BcryptBench`, median of 7, measured in this run)",
+        f"- Load average before / after the run: {meta['load_before']} / {meta['load_after']}",
+        "- Before each scenario the script waited for other work on the machine to calm down (at most "
+        f"{meta.get('quiet_wait', '?')} s): "
+        + "; ".join(f"{k[len('quiet_'):]} {v}" for k, v in meta.items() if k.startswith("quiet_") and k != "quiet_wait"),
+        f"- Seeding: {int(meta['scale_rows']):,} live sessions in {float(meta['seed_live_seconds']):.1f} s, "
+        f"{int(meta['scale_rows']):,} expired sessions in {float(meta['seed_expired_seconds']):.1f} s; "
+        f"{int(meta['sessions_rows_scale']):,} session rows during the 1M-row run",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def svg(meta, r, t):
+    bar_left, bar_width, row = 370, 380, 26
+    width = bar_left + bar_width + 230
+    parts = []
+    y = 40
+
+    def text(x, y, s, size=13, anchor="start", weight="normal", fill="#222"):
+        parts.append(f'<text x="{x}" y="{y}" font-size="{size}" text-anchor="{anchor}" font-weight="{weight}" '
+                     f'fill="{fill}">{html.escape(s)}</text>')
+
+    text(20, 24, f"Session-auth API: throughput at {meta['connections']} connections "
+         f"({meta['processors']} processors, {meta['started_at'][:10]})", 16, weight="bold")
+    top = max(x["rps"] for x in r.values())
+    for key, label, _ in SCENARIOS:
+        x = r[key]
+        w = max(1.0, bar_width * x["rps"] / top)
+        text(bar_left - 10, y + 15, label, anchor="end")
+        parts.append(f'<rect x="{bar_left}" y="{y}" width="{w:.1f}" height="{row - 6}" fill="#4a78b5"/>')
+        text(bar_left + w + 6, y + 15, f"{x['rps']:,.0f} req/s  p99 {x['p99_ms']:.1f} ms")
+        y += row
+    y += 30
+    text(20, y, "Targets: measured ÷ required (1.0 = just met; bar capped at 2.0)", 16, weight="bold")
+    y += 16
+    scale = bar_width / 2.0
+    grid_top = y
+    for what, _, _, ratio, passed in t:
+        label = re.sub(r"`", "", what)
+        w = max(1.0, min(ratio, 2.0) * scale)
+        text(bar_left - 10, y + 15, label if len(label) <= 56 else label[:55] + "…", 12, anchor="end")
+        parts.append(f'<rect x="{bar_left}" y="{y}" width="{w:.1f}" height="{row - 6}" '
+                     f'fill="{"#3c9a5f" if passed else "#c0392b"}"/>')
+        text(bar_left + w + 6, y + 15, f"{ratio:.2f} {'pass' if passed else 'FAIL'}", 12)
+        y += row
+    parts.append(f'<line x1="{bar_left + scale:.1f}" y1="{grid_top - 4}" x2="{bar_left + scale:.1f}" y2="{y}" '
+                 'stroke="#222" stroke-dasharray="4 3"/>')
+    height = y + 20
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            'font-family="DejaVu Sans, Arial, sans-serif">\n'
+            f'<rect width="{width}" height="{height}" fill="#fff"/>\n' + "\n".join(parts) + "\n</svg>\n")
+
+
+def main():
+    run, results = Path(sys.argv[1]), Path(sys.argv[2])
+    meta, r = load_run(run)
+    t = targets(meta, r)
+    results.mkdir(parents=True, exist_ok=True)
+    plans = [(name, (run / f"plan-{key}.txt").read_text()) for key, name in
+             [("profile", "near-empty table"), ("profile_scale", "1,000,000 more rows")] if (run / f"plan-{key}.txt").exists()]
+    (results / "latest.md").write_text(markdown(meta, r, t, plans))
+    (results / "latest.svg").write_text(svg(meta, r, t))
+
+
+if __name__ == "__main__":
+    main()

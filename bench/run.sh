@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# The performance benchmark, in one command: a private PostgreSQL with pg_stat_statements, the API published in Release,
+# users and sessions, then wrk on loopback against the read path, the write path, login and the yardstick
+# (/health/ready), a 1,000,000-row sessions table and a cleanup of 1,000,000 expired rows. Writes
+# bench/results/latest.md and bench/results/latest.svg; everything else goes under bench/work/.
+#
+# Settings (environment): BENCH_DURATION seconds per measured scenario (15), BENCH_WARMUP seconds of unmeasured load
+# before each (5), BENCH_CONNECTIONS (32), BENCH_THREADS wrk threads (2), BENCH_SCALE_ROWS (1000000),
+# BENCH_CLEANUP_MAX longest load while the cleanup runs, in seconds (120), BENCH_PG_PORT (5490), BENCH_API_PORT (5090),
+# BENCH_QUIET_WAIT longest wait, in seconds, before each scenario for the rest of the machine to fall under
+# BENCH_QUIET_PERCENT busy (60, 15), BENCH_API_ENV extra VAR=value settings for the API, space-separated (none).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres.sh
+
+duration=${BENCH_DURATION:-15}
+warmup=${BENCH_WARMUP:-5}
+connections=${BENCH_CONNECTIONS:-32}
+threads=${BENCH_THREADS:-2}
+scale_rows=${BENCH_SCALE_ROWS:-1000000}
+cleanup_max=${BENCH_CLEANUP_MAX:-120}
+quiet_wait=${BENCH_QUIET_WAIT:-60}
+quiet_percent=${BENCH_QUIET_PERCENT:-15}
+pg_port=${BENCH_PG_PORT:-5490}
+api_port=${BENCH_API_PORT:-5090}
+bench_users=10000      # sessions spread over them, login rotates through them; one password (one bcrypt hash at cost 10)
+session_count=1000     # sessions per read scenario, so concurrent requests hit many rows as real traffic does
+
+bench=$PWD/bench
+work=$bench/work
+run=$work/run
+api_url=http://127.0.0.1:$api_port
+connection_string="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=bench"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+if ! command -v wrk >/dev/null; then
+  log "wrk not found; installing Debian's wrk package"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wrk >/dev/null
+fi
+pg_bin=$(postgres_bin)
+psql_admin() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+psql_bench() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d bench -v ON_ERROR_STOP=1 -qtA "$@"; }
+
+# Everything this script starts is stopped on the way out, whatever the way out.
+api_pid=""
+wrk_pid=""
+data_dir=""
+stop_api() {
+  if [ -n "$api_pid" ]; then
+    kill "$api_pid" 2>/dev/null || true
+    wait "$api_pid" 2>/dev/null || true
+    api_pid=""
+  fi
+}
+finish() {
+  local status=$?
+  if [ -n "$wrk_pid" ]; then kill "$wrk_pid" 2>/dev/null || true; fi
+  stop_api
+  if [ -n "$data_dir" ]; then stop_cluster "$data_dir"; fi
+  [ "$status" -eq 0 ] || log "FAILED (exit $status); logs in $work"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+rm -rf "$run"
+mkdir -p "$run" "$bench/results"
+meta() { printf '%s=%s\n' "$1" "$2" >> "$run/meta.txt"; }
+
+log "publishing the API (Release) and building the bcrypt benchmark"
+dotnet publish Api -c Release -o "$work/api" -nologo -v quiet >/dev/null
+dotnet build bench/BcryptBench -c Release -nologo -v quiet >/dev/null
+
+log "starting a fresh PostgreSQL on 127.0.0.1:$pg_port with pg_stat_statements"
+data_dir=$(cluster_dir_for "$work/postgres")
+stop_cluster "$data_dir" immediate
+rm -rf "${data_dir:?}"/*
+# shared_buffers holds the 2,000,000-row table of the scale runs; max_wal_size keeps the seeding's checkpoints
+# from spilling into the measured runs. Everything else is PostgreSQL's default (synchronous_commit on).
+start_cluster "$data_dir" "$pg_port" \
+  "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top -c pg_stat_statements.max=1000 -c shared_buffers=512MB -c max_wal_size=4GB"
+psql_admin -c "CREATE EXTENSION pg_stat_statements" -c "CREATE DATABASE bench"
+bench_db_oid=$(psql_admin -c "SELECT oid FROM pg_database WHERE datname = 'bench'")
+
+api_env=(
+  ASPNETCORE_ENVIRONMENT=Production
+  "ConnectionStrings__Postgres=$connection_string"
+  Passwords__WorkFactor=10
+  # All wrk traffic comes from one IP: the per-IP login limit (10 a minute by default) would answer 429 from the 11th
+  # login on. 100000 a minute, the most the settings allow, is far above what bcrypt lets through.
+  RateLimiting__AuthPermitLimit=100000
+)
+# shellcheck disable=SC2206 # word splitting is the point
+api_env+=(${BENCH_API_ENV:-})
+# Run from the publish directory: it is the content root, where appsettings.json is read from.
+api_cli() { (cd "$work/api" && exec env "${api_env[@]}" dotnet Api.dll "$@"); }
+
+log "creating $bench_users users (bcrypt cost 10)"
+password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(16))')
+api_cli create-user --email bench-1@example.com --name "Bench 1" --role user --password "$password" >"$run/create-user.log"
+psql_bench -c "
+  INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
+  SELECT 'bench-' || i || '@example.com', 'Bench ' || i, 'user', u.password_hash, now(), now()
+  FROM generate_series(2, $bench_users) i, (SELECT password_hash FROM users WHERE email = 'bench-1@example.com') u"
+for i in $(seq 1 "$bench_users"); do echo "bench-$i@example.com $password"; done > "$run/users.txt"
+
+# start_api NAME [VAR=value ...]: the published API, its log in run/NAME.log, waits until /health/ready answers.
+start_api() {
+  local name=$1
+  shift
+  (cd "$work/api" && exec env "${api_env[@]}" "$@" dotnet Api.dll --urls "$api_url") >"$run/$name.log" 2>&1 &
+  api_pid=$!
+  for _ in $(seq 1 120); do
+    if curl -fs "$api_url/health/ready" >/dev/null 2>&1; then return 0; fi
+    kill -0 "$api_pid" 2>/dev/null || { cat "$run/$name.log" >&2; return 1; }
+    sleep 0.5
+  done
+  log "the API did not become ready"; return 1
+}
+
+api_alive() {
+  kill -0 "$api_pid" 2>/dev/null && return 0
+  local status=0
+  wait "$api_pid" || status=$?
+  api_pid=""
+  log "the API exited (status $status) during the run; see its log in $run"
+  return 1
+}
+
+peak_rss_mb() { awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$api_pid/status"; }
+
+# new_sessions FILE: $session_count fresh sessions (just created, so no touch falls due during a run) whose tokens go
+# to FILE. Made in SQL exactly as SessionStore.CreateAsync makes them: the token is 32 random bytes, base64url, and
+# only the SHA-256 of its text is stored.
+new_sessions() {
+  python3 -c "
+import base64, secrets
+for _ in range($session_count):
+    print(base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b'=').decode())" > "$1"
+  psql_bench -c "CREATE TEMP TABLE tokens (token text)" -c "\\copy tokens FROM '$1'" -c "
+    INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, user_agent, ip)
+    SELECT sha256(convert_to(t.token, 'UTF8')), u.ids[1 + (row_number() OVER () % cardinality(u.ids))],
+           now(), now(), now() + interval '1 day', now() + interval '30 days', 'wrk', '127.0.0.1'
+    FROM tokens t, (SELECT array_agg(id ORDER BY id) AS ids FROM users) u"
+}
+
+# The statements the API ran since the last reset, in the bench database only (this script's own queries run in the
+# postgres database).
+statements_since_reset() {
+  psql_admin -c "
+    SELECT json_build_object(
+      'calls', coalesce(sum(calls), 0),
+      'writes', coalesce(sum(calls) FILTER (WHERE query ~* '^\\s*(insert|update|delete)'), 0),
+      'statements', coalesce(json_agg(json_build_object(
+          'query', left(regexp_replace(query, '\\s+', ' ', 'g'), 160), 'calls', calls, 'rows', rows,
+          'mean_ms', round(mean_exec_time::numeric, 3)) ORDER BY calls DESC), '[]'))
+    FROM pg_stat_statements WHERE dbid = $bench_db_oid"
+}
+# The plan of the session lookup as the API runs it: its text as pg_stat_statements recorded it (with $1), prepared,
+# and executed a few times first so that PostgreSQL settles on the generic plan.
+explain_lookup() {
+  local query token
+  query=$(psql_admin -c "SELECT query FROM pg_stat_statements
+                         WHERE dbid = $bench_db_oid AND query LIKE 'SELECT s.id AS session_id%' LIMIT 1")
+  token=$(head -n 1 "$1")
+  {
+    echo "PREPARE lookup(bytea) AS $query;"
+    echo '\o /dev/null'
+    for _ in 1 2 3 4 5 6; do echo "EXECUTE lookup(sha256(convert_to('$token', 'UTF8')));"; done
+    echo '\o'
+    echo "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) EXECUTE lookup(sha256(convert_to('$token', 'UTF8')));"
+  } | psql_bench
+}
+reset_statements() { psql_admin -c "SELECT pg_stat_statements_reset()" >/dev/null; }
+
+# load NAME SECONDS SCRIPT PATH: one bounded wrk run at the fixed connection count, with the CPU that the API,
+# PostgreSQL, wrk and everything else on the machine used meanwhile; raw output in run/. The timeout is long so that
+# slow requests are measured rather than dropped as errors.
+load() {
+  ${exec_load:+exec} python3 "$bench/cpu.py" "$run/$1.cpu.json" "$api_pid" "$(head -n 1 "$data_dir/postmaster.pid")" -- \
+    wrk -t"$threads" -c"$connections" -d"${2}s" --timeout 10s -s "$bench/lua/$3" "$api_url$4" >"$run/$1.wrk.txt" 2>&1
+}
+
+# The machine may be shared: before a scenario, give other work up to $quiet_wait s to calm down, and say how busy the
+# machine was when the scenario started.
+wait_quiet() {
+  local waited busy
+  read -r waited busy < <(python3 "$bench/cpu.py" --wait-quiet "$quiet_wait" "$quiet_percent")
+  meta "quiet_$1" "waited ${waited}s, machine ${busy}% busy"
+  [ "$busy" -lt "$quiet_percent" ] || log "the machine is still ${busy}% busy with other work after ${waited}s; measuring anyway"
+}
+
+# scenario NAME SCRIPT PATH: warm-up, then the measured run with the statements it caused.
+scenario() {
+  local name=$1
+  wait_quiet "$name"
+  log "scenario $name: ${warmup}s warm-up, ${duration}s measured, $connections connections"
+  load "$name.warmup" "$warmup" "$2" "$3"
+  reset_statements
+  load "$name" "$duration" "$2" "$3"
+  statements_since_reset > "$run/$name.sql.json"
+  api_alive
+  grep -q '^BENCH_JSON' "$run/$name.wrk.txt" || { cat "$run/$name.wrk.txt" >&2; return 1; }
+}
+
+meta started_at "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+meta cpu "$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
+meta processors "$(nproc)"
+meta memory_gib "$(awk '/^MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
+meta os "$(. /etc/os-release && echo "$PRETTY_NAME")"
+meta kernel "$(uname -r)"
+meta dotnet "$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ { v = $2 } END { print v }')"
+meta postgres "$("$pg_bin/postgres" --version | awk '{ print $3 }')"
+meta wrk "$(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')"
+meta load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
+meta duration "$duration"
+meta warmup "$warmup"
+meta connections "$connections"
+meta threads "$threads"
+meta scale_rows "$scale_rows"
+meta api_env "${BENCH_API_ENV:-}"
+meta quiet_wait "$quiet_wait"
+
+log "starting the API (Release) on $api_url"
+# No cleanup during the steady-state runs: its statements would be counted against the requests.
+start_api api-steady Session__CleanupInterval=1.00:00:00
+
+# A real login, then its cookie on /profile: the path the SQL-made sessions stand in for works end to end.
+cookie=$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' \
+  -d "{\"email\":\"bench-1@example.com\",\"password\":\"$password\"}" "$api_url/login" \
+  | sed -n 's/^[Ss]et-[Cc]ookie: \(__Host-sid=[^;]*\).*/\1/p')
+[ -n "$cookie" ] || { log "login gave no session cookie"; exit 1; }
+curl -fsS -o /dev/null -H "Cookie: $cookie" "$api_url/profile"
+
+scenario health plain.lua /health/ready
+new_sessions "$run/tokens-profile.txt"
+BENCH_TOKENS=$run/tokens-profile.txt scenario profile session.lua /profile
+explain_lookup "$run/tokens-profile.txt" > "$run/plan-profile.txt"
+new_sessions "$run/tokens-dashboard.txt"
+BENCH_TOKENS=$run/tokens-dashboard.txt scenario dashboard session.lua /dashboard
+
+log "timing one bcrypt hash at cost 10 (bench/BcryptBench, median of 7)"
+dotnet run -c Release --no-build --project bench/BcryptBench > "$run/bcrypt.txt"
+meta bcrypt_cost10_ms "$(awk -F'|' '$2 + 0 == 10 { gsub(/ /, "", $3); print $3 }' "$run/bcrypt.txt")"
+BENCH_USERS=$run/users.txt scenario login login.lua /login
+
+log "seeding $scale_rows live sessions with generate_series"
+seed_start=$(now)
+psql_bench -c "
+  INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at)
+  SELECT sha256(('seed-' || i)::bytea), u.ids[1 + i % cardinality(u.ids)],
+         now(), now(), now() + interval '1 day', now() + interval '30 days'
+  FROM generate_series(1, $scale_rows) i, (SELECT array_agg(id ORDER BY id) AS ids FROM users) u" \
+  -c "VACUUM ANALYZE sessions"
+meta seed_live_seconds "$(elapsed "$seed_start" "$(now)")"
+meta sessions_rows_scale "$(psql_bench -c 'SELECT count(*) FROM sessions')"
+new_sessions "$run/tokens-profile-scale.txt"
+BENCH_TOKENS=$run/tokens-profile-scale.txt scenario profile_scale session.lua /profile
+explain_lookup "$run/tokens-profile-scale.txt" > "$run/plan-profile_scale.txt"
+meta rss_steady_mb "$(peak_rss_mb)"
+stop_api
+
+log "restarting the API with a 1 s cleanup interval"
+start_api api-cleanup Session__CleanupInterval=00:00:01
+new_sessions "$run/tokens-profile-cleanup.txt"
+BENCH_TOKENS=$run/tokens-profile-cleanup.txt load profile_cleanup.warmup "$warmup" session.lua /profile
+
+wait_quiet profile_cleanup
+log "seeding $scale_rows expired sessions"
+reset_statements
+seed_start=$(now)
+psql_bench -c "
+  INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at)
+  SELECT sha256(('expired-' || i)::bytea), u.ids[1 + i % cardinality(u.ids)],
+         now() - interval '2 days', now() - interval '2 days', now() - interval '1 day', now() + interval '28 days'
+  FROM generate_series(1, $scale_rows) i, (SELECT array_agg(id ORDER BY id) AS ids FROM users) u"
+meta seed_expired_seconds "$(elapsed "$seed_start" "$(now)")"
+
+# The cleanup statement's row count, read from pg_stat_statements as each batch ends.
+cleaned_rows() {
+  psql_admin -c "SELECT coalesce(sum(rows), 0) FROM pg_stat_statements
+                 WHERE dbid = $bench_db_oid AND query LIKE 'DELETE FROM sessions WHERE id IN%'"
+}
+waited=0
+until [ "$(cleaned_rows)" -gt 0 ]; do
+  sleep 0.1
+  waited=$((waited + 1))
+  [ "$waited" -lt 300 ] || { log "the cleanup did not start within 30 s"; exit 1; }
+done
+cleanup_start=$(now)
+log "cleanup started; /profile under load until it ends (at most ${cleanup_max}s)"
+# exec, so that $! is the process that passes SIGINT on to wrk.
+(BENCH_TOKENS=$run/tokens-profile-cleanup.txt; export BENCH_TOKENS; exec_load=1 load profile_cleanup "$cleanup_max" session.lua /profile) &
+wrk_pid=$!
+cleaned=0
+while kill -0 "$wrk_pid" 2>/dev/null; do
+  cleaned=$(cleaned_rows)
+  [ "$cleaned" -lt "$scale_rows" ] || break
+  sleep 0.2
+done
+cleanup_end=$(now)
+kill -INT "$wrk_pid" 2>/dev/null || true   # passed on to wrk, which stops early and still reports
+wait "$wrk_pid" || true
+wrk_pid=""
+api_alive
+cleaned=$(cleaned_rows)
+meta cleanup_rows "$cleaned"
+meta cleanup_seconds "$(elapsed "$cleanup_start" "$cleanup_end")"
+meta cleanup_finished "$([ "$cleaned" -ge "$scale_rows" ] && echo yes || echo no)"
+meta expired_left "$(psql_bench -c "SELECT count(*) FROM sessions WHERE expires_at <= now() OR absolute_expires_at <= now()")"
+statements_since_reset > "$run/profile_cleanup.sql.json"
+meta rss_cleanup_mb "$(peak_rss_mb)"
+stop_api
+meta load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 "$bench/report.py" "$run" "$bench/results"
+log "done: bench/results/latest.md, bench/results/latest.svg"
+cat "$bench/results/latest.md"
