@@ -18,6 +18,26 @@ SCENARIOS = [
 ]
 
 
+def load_one(run, name):
+    """One measured run: wrk's summary, the statements it caused and the CPU it took."""
+    match = re.search(r"^BENCH_JSON (.*)$", (run / f"{name}.wrk.txt").read_text(), re.M)
+    if not match:
+        raise SystemExit(f"{name}: no BENCH_JSON line in {name}.wrk.txt")
+    w = json.loads(match.group(1))
+    return {
+        "wrk": w,
+        "rps": w["requests"] / (w["duration_us"] / 1e6),
+        "sql": json.loads((run / f"{name}.sql.json").read_text()),
+        "cpu": json.loads((run / f"{name}.cpu.json").read_text()),
+    }
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def load_run(run):
     meta = {}
     for line in (run / "meta.txt").read_text().splitlines():
@@ -25,32 +45,50 @@ def load_run(run):
         meta[key] = value
     results = {}
     for key, _, _ in SCENARIOS:
-        wrk_text = (run / f"{key}.wrk.txt").read_text()
-        match = re.search(r"^BENCH_JSON (.*)$", wrk_text, re.M)
-        if not match:
-            raise SystemExit(f"{key}: no BENCH_JSON line in {key}.wrk.txt")
-        w = json.loads(match.group(1))
-        sql = json.loads((run / f"{key}.sql.json").read_text())
-        cpu = json.loads((run / f"{key}.cpu.json").read_text())
-        seconds = w["duration_us"] / 1e6
-        errors = sum(w["errors"].values())
+        names = sorted(p.name[:-len(".wrk.txt")] for p in run.glob(f"{key}.r*.wrk.txt")) or [key]
+        runs = [load_one(run, name) for name in names]
+        # Throughput and latencies are those of the median round; counts and CPU are summed over the rounds.
+        typical = sorted(runs, key=lambda x: x["rps"])[len(runs) // 2]
+        requests = sum(x["wrk"]["requests"] for x in runs)
+        calls = sum(x["sql"]["calls"] for x in runs)
+        writes = sum(x["sql"]["writes"] for x in runs)
+        statements = {}
+        for x in runs:
+            for st in x["sql"]["statements"]:
+                merged = statements.setdefault(st["query"], {"query": st["query"], "calls": 0, "rows": 0, "mean_ms": st["mean_ms"]})
+                merged["calls"] += st["calls"]
+                merged["rows"] += st["rows"]
+        error_kinds = {}
+        for x in runs:
+            for kind, count in x["wrk"]["errors"].items():
+                if count:
+                    error_kinds[kind] = error_kinds.get(kind, 0) + count
+        cpu = {k: sum(x["cpu"][k] for x in runs) for k in ("api_s", "postgres_s", "other_s", "wall_s")}
         results[key] = {
-            "rps": w["requests"] / seconds,
-            "requests": w["requests"],
-            "seconds": seconds,
-            "p50_ms": w["latency_us"]["p50"] / 1000,
-            "p99_ms": w["latency_us"]["p99"] / 1000,
-            "max_ms": w["latency_us"]["max"] / 1000,
-            "errors": errors,
-            "error_kinds": {k: v for k, v in w["errors"].items() if v},
-            "stmts": sql["calls"] / w["requests"] if w["requests"] else float("nan"),
-            "writes": sql["writes"] / w["requests"] if w["requests"] else float("nan"),
-            "statements": sql["statements"],
-            "api_us": cpu["api_s"] / w["requests"] * 1e6 if w["requests"] else float("nan"),
-            "pg_us": cpu["postgres_s"] / w["requests"] * 1e6 if w["requests"] else float("nan"),
-            "other_pct": 100 * cpu["other_s"] / (cpu["wall_s"] * cpu["cpus"]),
+            "runs": runs,
+            "round_rps": [x["rps"] for x in runs],
+            "rps": median([x["rps"] for x in runs]),
+            "requests": requests,
+            "p50_ms": typical["wrk"]["latency_us"]["p50"] / 1000,
+            "p99_ms": typical["wrk"]["latency_us"]["p99"] / 1000,
+            "max_ms": max(x["wrk"]["latency_us"]["max"] for x in runs) / 1000,
+            "errors": sum(error_kinds.values()),
+            "error_kinds": error_kinds,
+            "stmts": calls / requests if requests else float("nan"),
+            "writes": writes / requests if requests else float("nan"),
+            "statements": sorted(statements.values(), key=lambda st: -st["calls"]),
+            "api_us": cpu["api_s"] / requests * 1e6 if requests else float("nan"),
+            "pg_us": cpu["postgres_s"] / requests * 1e6 if requests else float("nan"),
+            "other_pct": 100 * cpu["other_s"] / (cpu["wall_s"] * runs[0]["cpu"]["cpus"]),
         }
     return meta, results
+
+
+def paired_ratio(a, b):
+    """a's throughput over b's: the median of the per-round ratios when both ran in the same rounds."""
+    if len(a["runs"]) > 1 and len(a["runs"]) == len(b["runs"]):
+        return median([x["rps"] / y["rps"] for x, y in zip(a["runs"], b["runs"])])
+    return a["rps"] / b["rps"]
 
 
 def targets(meta, r):
@@ -63,8 +101,7 @@ def targets(meta, r):
     profile_distinct = len(r["profile"]["statements"])
     out = []
 
-    def ratio_target(what, value, baseline, bar, detail):
-        ratio = value / baseline
+    def ratio_target(what, ratio, bar, detail):
         out.append((what, f"{ratio:.2f} ({detail})", f"≥ {bar}", ratio / bar, ratio >= bar))
 
     out.append((
@@ -81,12 +118,14 @@ def targets(meta, r):
         1.0 if r["profile"]["writes"] == 0 else 0.0,
         r["profile"]["writes"] == 0,
     ))
-    ratio_target("`GET /profile` ÷ `GET /health/ready` throughput", r["profile"]["rps"], r["health"]["rps"], 0.85,
-                 f"{r['profile']['rps']:,.0f} ÷ {r['health']['rps']:,.0f} req/s")
-    ratio_target("`POST /login` ÷ (processors ÷ one bcrypt hash)", r["login"]["rps"], login_bound, 0.8,
+    rounds = len(r["profile"]["runs"])
+    paired = f"median of {rounds} paired rounds; " if rounds > 1 else ""
+    ratio_target("`GET /profile` ÷ `GET /health/ready` throughput", paired_ratio(r["profile"], r["health"]), 0.85,
+                 f"{paired}medians {r['profile']['rps']:,.0f} ÷ {r['health']['rps']:,.0f} req/s")
+    ratio_target("`POST /login` ÷ (processors ÷ one bcrypt hash)", r["login"]["rps"] / login_bound, 0.8,
                  f"{r['login']['rps']:.1f} ÷ ({processors} ÷ {bcrypt_ms:.1f} ms = {login_bound:.1f}) req/s")
-    ratio_target("`GET /dashboard` ÷ `GET /profile` throughput", r["dashboard"]["rps"], r["profile"]["rps"], 0.5,
-                 f"{r['dashboard']['rps']:,.0f} ÷ {r['profile']['rps']:,.0f} req/s")
+    ratio_target("`GET /dashboard` ÷ `GET /profile` throughput", paired_ratio(r["dashboard"], r["profile"]), 0.5,
+                 f"{paired}medians {r['dashboard']['rps']:,.0f} ÷ {r['profile']['rps']:,.0f} req/s")
     out.append((
         "`GET /dashboard` writes per request",
         f"{r['dashboard']['writes']:.3f}",
@@ -95,9 +134,9 @@ def targets(meta, r):
         round(r["dashboard"]["writes"], 2) == 1.0,
     ))
     out.append(("Peak RSS of the API (VmHWM)", f"{rss:.0f} MB", "≤ 200 MB", 200 / rss, rss <= 200))
-    ratio_target("`GET /profile` with 1M sessions ÷ near-empty table", r["profile_scale"]["rps"], r["profile"]["rps"], 0.9,
+    ratio_target("`GET /profile` with 1M sessions ÷ near-empty table", r["profile_scale"]["rps"] / r["profile"]["rps"], 0.9,
                  f"{r['profile_scale']['rps']:,.0f} ÷ {r['profile']['rps']:,.0f} req/s")
-    ratio_target("`GET /profile` during cleanup ÷ baseline", r["profile_cleanup"]["rps"], r["profile"]["rps"], 0.7,
+    ratio_target("`GET /profile` during cleanup ÷ near-empty table", r["profile_cleanup"]["rps"] / r["profile"]["rps"], 0.7,
                  f"{r['profile_cleanup']['rps']:,.0f} ÷ {r['profile']['rps']:,.0f} req/s")
     max_ms = r["profile_cleanup"]["max_ms"]
     out.append(("Slowest `GET /profile` during cleanup", f"{max_ms:,.0f} ms", "≤ 1,000 ms", 1000 / max_ms, max_ms <= 1000))
@@ -118,7 +157,9 @@ def markdown(meta, r, t, plans):
         "# Benchmark results",
         "",
         f"Run {meta['started_at']} by `./bench/run.sh`: {meta['connections']} connections, {meta['threads']} wrk threads, "
-        f"{meta['duration']} s measured per scenario after {meta['warmup']} s of warm-up, on loopback.",
+        f"{meta['duration']} s per measured run after {meta['warmup']} s of warm-up, on loopback. "
+        f"`GET /health/ready`, `GET /profile` and `GET /dashboard` ran in {meta.get('rounds', 1)} alternating rounds; "
+        "their requests/s is the median round's, with that round's p50 and p99, and the other columns cover all rounds.",
         "",
         "| Scenario | What it exercises | Requests/s | p50 (ms) | p99 (ms) | Max (ms) | Errors | SQL statements / request "
         "| Writes / request | API CPU µs / request | PostgreSQL CPU µs / request | Other processes' CPU |",
@@ -130,6 +171,10 @@ def markdown(meta, r, t, plans):
         lines.append(
             f"| `{label}` | {what} | {x['rps']:,.1f} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} | {x['max_ms']:.1f} | {errors} "
             f"| {x['stmts']:.3f} | {x['writes']:.3f} | {x['api_us']:.0f} | {x['pg_us']:.0f} | {x['other_pct']:.0f}% |")
+    lines.append("")
+    for key, label, _ in SCENARIOS:
+        if len(r[key]["runs"]) > 1:
+            lines.append(f"- `{label}` rounds: " + ", ".join(f"{v:,.0f}" for v in r[key]["round_rps"]) + " req/s")
     cleanup_rate = int(meta["cleanup_rows"]) / float(meta["cleanup_seconds"])
     lines += [
         "",

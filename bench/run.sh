@@ -4,8 +4,8 @@
 # (/health/ready), a 1,000,000-row sessions table and a cleanup of 1,000,000 expired rows. Writes
 # bench/results/latest.md and bench/results/latest.svg; everything else goes under bench/work/.
 #
-# Settings (environment): BENCH_DURATION seconds per measured scenario (15), BENCH_WARMUP seconds of unmeasured load
-# before each (5), BENCH_CONNECTIONS (32), BENCH_THREADS wrk threads (2), BENCH_SCALE_ROWS (1000000),
+# Settings (environment): BENCH_DURATION seconds per measured run (15), BENCH_WARMUP seconds of unmeasured load before
+# each scenario (5), BENCH_ROUNDS alternating rounds of /health/ready, /profile and /dashboard (3), BENCH_CONNECTIONS (32), BENCH_THREADS wrk threads (2), BENCH_SCALE_ROWS (1000000),
 # BENCH_CLEANUP_MAX longest load while the cleanup runs, in seconds (120), BENCH_PG_PORT (5490), BENCH_API_PORT (5090),
 # BENCH_QUIET_WAIT longest wait, in seconds, before each scenario for the rest of the machine to fall under
 # BENCH_QUIET_PERCENT busy (60, 15), BENCH_API_ENV extra VAR=value settings for the API, space-separated (none).
@@ -15,6 +15,7 @@ source scripts/postgres.sh
 
 duration=${BENCH_DURATION:-15}
 warmup=${BENCH_WARMUP:-5}
+rounds=${BENCH_ROUNDS:-3}
 connections=${BENCH_CONNECTIONS:-32}
 threads=${BENCH_THREADS:-2}
 scale_rows=${BENCH_SCALE_ROWS:-1000000}
@@ -43,7 +44,8 @@ if ! command -v wrk >/dev/null; then
 fi
 pg_bin=$(postgres_bin)
 psql_admin() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
-psql_bench() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d bench -v ON_ERROR_STOP=1 -qtA "$@"; }
+# This script's own work in the bench database runs as bench_tool, so that pg_stat_statements can tell it from the API's.
+psql_bench() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U bench_tool -d bench -v ON_ERROR_STOP=1 -qtA "$@"; }
 
 # Everything this script starts is stopped on the way out, whatever the way out.
 api_pid=""
@@ -82,8 +84,9 @@ rm -rf "${data_dir:?}"/*
 # from spilling into the measured runs. Everything else is PostgreSQL's default (synchronous_commit on).
 start_cluster "$data_dir" "$pg_port" \
   "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top -c pg_stat_statements.max=1000 -c shared_buffers=512MB -c max_wal_size=4GB"
-psql_admin -c "CREATE EXTENSION pg_stat_statements" -c "CREATE DATABASE bench"
+psql_admin -c "CREATE EXTENSION pg_stat_statements" -c "CREATE DATABASE bench" -c "CREATE ROLE bench_tool SUPERUSER LOGIN"
 bench_db_oid=$(psql_admin -c "SELECT oid FROM pg_database WHERE datname = 'bench'")
+api_role_oid=$(psql_admin -c "SELECT oid FROM pg_roles WHERE rolname = 'postgres'")
 
 api_env=(
   ASPNETCORE_ENVIRONMENT=Production
@@ -147,8 +150,7 @@ for _ in range($session_count):
     FROM tokens t, (SELECT array_agg(id ORDER BY id) AS ids FROM users) u"
 }
 
-# The statements the API ran since the last reset, in the bench database only (this script's own queries run in the
-# postgres database).
+# The statements the API ran since the last reset: in the bench database, as the API's role.
 statements_since_reset() {
   psql_admin -c "
     SELECT json_build_object(
@@ -157,14 +159,15 @@ statements_since_reset() {
       'statements', coalesce(json_agg(json_build_object(
           'query', left(regexp_replace(query, '\\s+', ' ', 'g'), 160), 'calls', calls, 'rows', rows,
           'mean_ms', round(mean_exec_time::numeric, 3)) ORDER BY calls DESC), '[]'))
-    FROM pg_stat_statements WHERE dbid = $bench_db_oid"
+    FROM pg_stat_statements WHERE dbid = $bench_db_oid AND userid = $api_role_oid"
 }
 # The plan of the session lookup as the API runs it: its text as pg_stat_statements recorded it (with $1), prepared,
 # and executed a few times first so that PostgreSQL settles on the generic plan.
 explain_lookup() {
   local query token
   query=$(psql_admin -c "SELECT query FROM pg_stat_statements
-                         WHERE dbid = $bench_db_oid AND query LIKE 'SELECT s.id AS session_id%' LIMIT 1")
+                         WHERE dbid = $bench_db_oid AND userid = $api_role_oid
+                           AND query LIKE 'SELECT s.id AS session_id%' LIMIT 1")
   token=$(head -n 1 "$1")
   {
     echo "PREPARE lookup(bytea) AS $query;"
@@ -193,17 +196,21 @@ wait_quiet() {
   [ "$busy" -lt "$quiet_percent" ] || log "the machine is still ${busy}% busy with other work after ${waited}s; measuring anyway"
 }
 
-# scenario NAME SCRIPT PATH: warm-up, then the measured run with the statements it caused.
-scenario() {
-  local name=$1
-  wait_quiet "$name"
-  log "scenario $name: ${warmup}s warm-up, ${duration}s measured, $connections connections"
-  load "$name.warmup" "$warmup" "$2" "$3"
+# measure NAME SCRIPT PATH: one measured run and the statements it caused.
+measure() {
   reset_statements
-  load "$name" "$duration" "$2" "$3"
-  statements_since_reset > "$run/$name.sql.json"
+  load "$1" "$duration" "$2" "$3"
+  statements_since_reset > "$run/$1.sql.json"
   api_alive
-  grep -q '^BENCH_JSON' "$run/$name.wrk.txt" || { cat "$run/$name.wrk.txt" >&2; return 1; }
+  grep -q '^BENCH_JSON' "$run/$1.wrk.txt" || { cat "$run/$1.wrk.txt" >&2; return 1; }
+}
+
+# scenario NAME SCRIPT PATH: warm-up, then one measured run.
+scenario() {
+  wait_quiet "$1"
+  log "scenario $1: ${warmup}s warm-up, ${duration}s measured, $connections connections"
+  load "$1.warmup" "$warmup" "$2" "$3"
+  measure "$@"
 }
 
 meta started_at "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -218,6 +225,7 @@ meta wrk "$(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')"
 meta load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta duration "$duration"
 meta warmup "$warmup"
+meta rounds "$rounds"
 meta connections "$connections"
 meta threads "$threads"
 meta scale_rows "$scale_rows"
@@ -235,12 +243,24 @@ cookie=$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' \
 [ -n "$cookie" ] || { log "login gave no session cookie"; exit 1; }
 curl -fsS -o /dev/null -H "Cookie: $cookie" "$api_url/profile"
 
-scenario health plain.lua /health/ready
-new_sessions "$run/tokens-profile.txt"
-BENCH_TOKENS=$run/tokens-profile.txt scenario profile session.lua /profile
-explain_lookup "$run/tokens-profile.txt" > "$run/plan-profile.txt"
-new_sessions "$run/tokens-dashboard.txt"
-BENCH_TOKENS=$run/tokens-dashboard.txt scenario dashboard session.lua /dashboard
+# The targets compare these three with each other, so they run back to back in alternating rounds: a disturbance
+# from elsewhere on the machine then hits a round of each rather than one scenario alone. Every run gets sessions
+# created just before it, so no touch falls due during a run.
+log "health, profile, dashboard: ${warmup}s warm-up each, then $rounds alternating rounds of ${duration}s each"
+new_sessions "$run/tokens-warmup.txt"
+load health.warmup "$warmup" plain.lua /health/ready
+BENCH_TOKENS=$run/tokens-warmup.txt load profile.warmup "$warmup" session.lua /profile
+BENCH_TOKENS=$run/tokens-warmup.txt load dashboard.warmup "$warmup" session.lua /dashboard
+for round in $(seq 1 "$rounds"); do
+  wait_quiet "round$round"
+  log "round $round of $rounds"
+  measure "health.r$round" plain.lua /health/ready
+  new_sessions "$run/tokens-profile.r$round.txt"
+  BENCH_TOKENS=$run/tokens-profile.r$round.txt measure "profile.r$round" session.lua /profile
+  new_sessions "$run/tokens-dashboard.r$round.txt"
+  BENCH_TOKENS=$run/tokens-dashboard.r$round.txt measure "dashboard.r$round" session.lua /dashboard
+done
+explain_lookup "$run/tokens-profile.r1.txt" > "$run/plan-profile.txt"
 
 log "timing one bcrypt hash at cost 10 (bench/BcryptBench, median of 7)"
 dotnet run -c Release --no-build --project bench/BcryptBench > "$run/bcrypt.txt"
