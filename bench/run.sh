@@ -315,6 +315,8 @@ log "cleanup started; /profile under load until it ends (at most ${cleanup_max}s
 # exec, so that $! is the process that passes SIGINT on to wrk.
 (BENCH_TOKENS=$run/tokens-profile-cleanup.txt; export BENCH_TOKENS; exec_load=1 load profile_cleanup "$cleanup_max" session.lua /profile) &
 wrk_pid=$!
+# wrk reports nothing if stopped before its first requests finish; a small BENCH_SCALE_ROWS can be deleted that fast.
+sleep 1
 cleaned=0
 while kill -0 "$wrk_pid" 2>/dev/null; do
   cleaned=$(cleaned_rows)
