@@ -13,4 +13,12 @@ public sealed class PasswordOptions
     /// </summary>
     [Range(BCrypt.MinCost, BCrypt.MaxCost)]
     public int WorkFactor { get; set; } = 12;
+
+    /// <summary>How many bcrypt computations may run at once; 0 means one per processor.</summary>
+    [Range(0, 1024)]
+    public int MaxConcurrentHashes { get; set; }
+
+    /// <summary>How long a login waits for a free bcrypt slot before it is answered 503.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -1,24 +1,12 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace Api.Passwords;
-
-/// <summary>Settings of <see cref="PasswordWorkLimiter"/>, in the Passwords section beside the work factor.</summary>
-public sealed class PasswordWorkLimiterOptions
-{
-    /// <summary>How many bcrypt computations may run at once; 0 means one per processor.</summary>
-    [Range(0, 1024)]
-    public int MaxConcurrentHashes { get; set; }
-
-    /// <summary>How long a login waits for a free bcrypt slot before it is answered 503.</summary>
-    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
-}
 
 /// <summary>
 /// Caps concurrent bcrypt computations. A login burst beyond the cores would otherwise queue on the thread pool and
 /// starve authenticated requests; excess logins wait briefly for a slot and are then turned away with 503.
 /// </summary>
-public sealed class PasswordWorkLimiter(IOptions<PasswordWorkLimiterOptions> options) : IDisposable
+public sealed class PasswordWorkLimiter(IOptions<PasswordOptions> options) : IDisposable
 {
     private readonly SemaphoreSlim _slots = new(options.Value.MaxConcurrentHashes > 0 ? options.Value.MaxConcurrentHashes : Environment.ProcessorCount);
     private readonly TimeSpan _queueTimeout = options.Value.QueueTimeout;

@@ -1,0 +1,11 @@
+namespace Api.Users;
+
+public static class UsersConfiguration
+{
+    public static WebApplicationBuilder AddUsers(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddSingleton<AccountCreation>();
+        return builder;
+    }
+}
