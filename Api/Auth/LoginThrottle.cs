@@ -16,11 +16,14 @@ public sealed class LoginThrottleOptions
     public int FreeAttempts { get; set; } = 5;
 
     /// <summary>The first lock; each further failure doubles it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan BaseLockout { get; set; } = TimeSpan.FromSeconds(15);
 
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan MaxLockout { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Failures older than this are forgotten.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan ForgetAfter { get; set; } = TimeSpan.FromHours(1);
 }
 

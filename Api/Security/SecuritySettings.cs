@@ -24,6 +24,7 @@ public sealed class RateLimitSettings
     [Range(1, 100_000)]
     public int AuthPermitLimit { get; set; } = 10;
 
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan AuthWindow { get; set; } = TimeSpan.FromMinutes(1);
 }
 

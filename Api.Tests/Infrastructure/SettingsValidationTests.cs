@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Options;
+
+namespace Api.Tests.Infrastructure;
+
+/// <summary>A misconfiguration stops the API at startup with a message naming the setting, instead of failing requests.</summary>
+public sealed class SettingsValidationTests
+{
+    [Theory]
+    [InlineData("Cors:AllowedOrigins:0", "*")]
+    [InlineData("Cors:AllowedOrigins:0", "https://app.example.com/path")]
+    [InlineData("ForwardedHeaders:KnownProxies:0", "not-an-ip")]
+    [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.0/99")]
+    [InlineData("Passwords:WorkFactor", "3")]
+    [InlineData("Passwords:QueueTimeout", "-00:00:01")]
+    [InlineData("RateLimiting:AuthWindow", "00:00:00")]
+    [InlineData("LoginThrottle:BaseLockout", "00:00:00")]
+    [InlineData("Session:IdleTimeout", "00:00:00")]
+    [InlineData("Session:TouchInterval", "2.00:00:00")]
+    [InlineData("RequestLimits:MaxBodyBytes", "10")]
+    public async Task The_api_refuses_to_start_with_an_invalid_setting(string key, string value)
+    {
+        // No database is needed: validation runs before anything connects.
+        await using var factory = new ApiFactory("Host=127.0.0.1;Port=1;Database=none", new Dictionary<string, string?>
+        {
+            [key] = value,
+            ["Database:MigrateOnStartup"] = "false",
+        });
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        var validation = Assert.IsType<OptionsValidationException>(error is OptionsValidationException ? error : error.InnerException);
+        var setting = key.Split(':').Last(part => !int.TryParse(part, out _));
+        Assert.Contains(setting, validation.Message, StringComparison.Ordinal);
+    }
+}
