@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Api.Tests.Infrastructure;
+using Dapper;
+using Npgsql;
 
 namespace Api.Tests.Dashboard;
 
@@ -42,6 +44,62 @@ public sealed class DashboardTests(ApiFixture api) : IClassFixture<ApiFixture>
         using var response = await _client.GetAsync("/dashboard");
 
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_dashboard_view_on_an_expired_session_gets_401_deletes_the_session_and_counts_nothing()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        var token = await _client.LoginAsync(user);
+        Assert.Equal(1, await VisitsAsync(token));
+
+        api.Factory.Clock.Advance(TimeSpan.FromDays(2));
+        using var response = await _client.GetWithSessionAsync("/dashboard", token);
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains(ApiClient.SetCookieHeaders(response), c => c.StartsWith("__Host-sid=;", StringComparison.Ordinal));
+        Assert.Empty(await StoredVisitsAsync(user));
+    }
+
+    [Fact]
+    public async Task A_dashboard_view_by_a_disabled_user_gets_401_and_counts_nothing()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        var token = await _client.LoginAsync(user);
+        Assert.Equal(1, await VisitsAsync(token));
+
+        await using (var connection = new NpgsqlConnection(api.Factory.ConnectionString))
+        {
+            await connection.ExecuteAsync("UPDATE users SET disabled_at = now() WHERE id = @Id", new { user.Id });
+        }
+        using var response = await _client.GetWithSessionAsync("/dashboard", token);
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal([1L], await StoredVisitsAsync(user));
+    }
+
+    [Fact]
+    public async Task A_dashboard_view_slides_the_session_like_any_authenticated_request()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        var token = await _client.LoginAsync(user);
+
+        api.Factory.Clock.Advance(TimeSpan.FromHours(20));
+        var now = api.Factory.Clock.GetUtcNow().UtcDateTime;
+        Assert.Equal(1, await VisitsAsync(token));
+
+        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
+        Assert.Equal(now + TimeSpan.FromHours(24), await connection.ExecuteScalarAsync<DateTime>(
+            "SELECT expires_at FROM sessions WHERE user_id = @Id", new { user.Id }));
+        api.Factory.Clock.Advance(TimeSpan.FromHours(20));
+        Assert.Equal(2, await VisitsAsync(token));
+    }
+
+    private async Task<List<long>> StoredVisitsAsync(TestUser user)
+    {
+        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
+        return (await connection.QueryAsync<long>(
+            "SELECT COALESCE((data ->> 'visits')::bigint, 0) FROM sessions WHERE user_id = @Id", new { user.Id })).AsList();
     }
 
     private async Task<long> VisitsAsync(string token)

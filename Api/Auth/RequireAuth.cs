@@ -6,9 +6,9 @@ namespace Api.Auth;
 public static class RequireAuth
 {
     /// <summary>Only requests with a live session reach the group's handlers; others get 401.</summary>
-    public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group)
+    public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group, SessionLookup lookup = SessionLookup.Read)
     {
-        group.AddEndpointFilter<RequireAuthFilter>()
+        group.AddEndpointFilter(new RequireAuthFilter(lookup))
             .WithMetadata(new RequiresSessionMetadata())
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         return group;
@@ -29,16 +29,17 @@ public static class RequireAuth
         detail: "There is no valid session: log in with POST /login. The session cookie is missing, expired or revoked.");
 }
 
-internal sealed class RequireAuthFilter(SessionResolver resolver, CurrentSession current) : IEndpointFilter
+internal sealed class RequireAuthFilter(SessionLookup lookup) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var session = await resolver.ResolveAsync(context.HttpContext);
+        var services = context.HttpContext.RequestServices;
+        var session = await services.GetRequiredService<SessionResolver>().ResolveAsync(context.HttpContext, lookup);
         if (session is null)
         {
             return RequireAuth.Unauthorized();
         }
-        current.Set(session);
+        services.GetRequiredService<CurrentSession>().Set(session);
         return await next(context);
     }
 }

@@ -10,7 +10,7 @@ public static class DashboardEndpoints
 {
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/dashboard").WithTags("Dashboard").RequireSession();
+        var group = routes.MapGroup("/dashboard").WithTags("Dashboard").RequireSession(SessionLookup.CountVisit);
 
         group.MapGet("", GetDashboard)
             .WithName("GetDashboard")
@@ -19,15 +19,11 @@ public static class DashboardEndpoints
         return routes;
     }
 
-    public static async Task<Results<Ok<DashboardResponse>, ProblemHttpResult>> GetDashboard(CurrentSession current, SessionStore sessions)
+    public static Ok<DashboardResponse> GetDashboard(CurrentSession current)
     {
         var session = current.Session;
-        var visits = await sessions.IncrementVisitsAsync(session.SessionId);
-        if (visits is null)
-        {
-            return RequireAuth.Unauthorized();
-        }
-        return TypedResults.Ok(new DashboardResponse(
-            new UserResponse(session.UserId, session.Email, session.Name, session.Role), visits.Value));
+        var visits = session.Visits
+            ?? throw new InvalidOperationException("GET /dashboard reads the visits that RequireSession(SessionLookup.CountVisit) counts.");
+        return TypedResults.Ok(new DashboardResponse(new UserResponse(session.UserId, session.Email, session.Name, session.Role), visits));
     }
 }

@@ -18,9 +18,21 @@ public sealed class AuthenticatedSession
     public required DateTime AbsoluteExpiresAt { get; init; }
     public required bool RememberMe { get; init; }
 
+    /// <summary>This session's dashboard views, this request's included; only when the lookup was <see cref="SessionLookup.CountVisit"/>.</summary>
+    public long? Visits { get; init; }
+
     public bool IsAdmin => Role == Roles.Admin;
 
     public bool IsExpiredAt(DateTime now) => now >= ExpiresAt || now >= AbsoluteExpiresAt;
+}
+
+/// <summary>What the lookup of an authenticated request's session does besides reading it.</summary>
+public enum SessionLookup
+{
+    Read,
+
+    /// <summary>Counts a dashboard view in the session's data, in the same statement as the lookup.</summary>
+    CountVisit,
 }
 
 /// <summary>

@@ -10,7 +10,7 @@ public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions,
 {
     private readonly SessionSettings _settings = options.Value;
 
-    public async Task<AuthenticatedSession?> ResolveAsync(HttpContext http)
+    public async Task<AuthenticatedSession?> ResolveAsync(HttpContext http, SessionLookup lookup)
     {
         var token = cookie.Read(http.Request);
         if (!SessionToken.TryHash(token, out var tokenHash))
@@ -18,15 +18,17 @@ public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions,
             return Reject(http, cookieWasSent: token is not null);
         }
 
-        var session = await sessions.FindAsync(tokenHash);
         var now = time.GetUtcNow().UtcDateTime;
-        if (session is null || session.DisabledAt is not null)
+        var session = lookup == SessionLookup.CountVisit
+            ? await sessions.FindLiveCountingVisitAsync(tokenHash, now)
+            : await sessions.FindAsync(tokenHash);
+        if (session is null || session.DisabledAt is not null || session.IsExpiredAt(now))
         {
-            return Reject(http, cookieWasSent: true);
-        }
-        if (session.IsExpiredAt(now))
-        {
-            await sessions.DeleteAsync(session.SessionId);
+            // The counting lookup skips dead sessions without saying why, so its miss may be an expired session too.
+            if (session?.IsExpiredAt(now) ?? lookup == SessionLookup.CountVisit)
+            {
+                await sessions.DeleteIfExpiredAsync(tokenHash, now);
+            }
             return Reject(http, cookieWasSent: true);
         }
 
