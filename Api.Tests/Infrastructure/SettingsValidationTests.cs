@@ -17,6 +17,9 @@ public sealed class SettingsValidationTests
     [InlineData("Session:IdleTimeout", "00:00:00")]
     [InlineData("Session:TouchInterval", "2.00:00:00")]
     [InlineData("RequestLimits:MaxBodyBytes", "10")]
+    [InlineData("Database:MaxPoolSize", "0")]
+    [InlineData("Database:ConnectTimeout", "00:00:00")]
+    [InlineData("Database:CommandTimeout", "-00:00:01")]
     public async Task The_api_refuses_to_start_with_an_invalid_setting(string key, string value)
     {
         // No database is needed: validation runs before anything connects.
