@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Api.Sessions;
 using Api.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Api.Tests.Sessions;
@@ -61,6 +64,38 @@ public sealed class SessionCleanupTests(CleanupFixture api) : IClassFixture<Clea
 
         Assert.Equal(500, counts.Sum());
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
+    }
+
+    [Fact]
+    public async Task Cleanup_rests_after_each_full_batch_as_long_as_the_batch_took()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        await SessionSeeding.InsertExpiredAsync(api.Factory.ConnectionString, 23, api.Factory.Clock.GetUtcNow().UtcDateTime, user.Id);
+        var pauses = new PauseRecorder();
+        var cleanup = new SessionCleanup(
+            api.Factory.Services.GetRequiredService<SessionStore>(), pauses, api.Factory.Services.GetRequiredService<IOptions<SessionSettings>>());
+
+        var started = Stopwatch.GetTimestamp();
+        Assert.Equal(23, await cleanup.RunOnceAsync(CancellationToken.None));
+        var elapsed = Stopwatch.GetElapsedTime(started);
+
+        // Three full batches of 7, then a short one that ends the run without a rest.
+        Assert.Equal(3, pauses.Requested.Count);
+        Assert.All(pauses.Requested, pause => Assert.True(pause > TimeSpan.Zero));
+        var rested = TimeSpan.FromTicks(pauses.Requested.Sum(pause => pause.Ticks));
+        Assert.True(elapsed >= rested, $"{elapsed} in all, for rests of {rested}");
+    }
+
+    /// <summary>Real time, with every timer's due time written down: Task.Delay makes one per rest.</summary>
+    private sealed class PauseRecorder : TimeProvider
+    {
+        public ConcurrentQueue<TimeSpan> Requested { get; } = new();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Requested.Enqueue(dueTime);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
     }
 }
 
