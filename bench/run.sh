@@ -6,7 +6,7 @@
 #
 # Settings (environment): BENCH_DURATION seconds per measured run (15), BENCH_WARMUP seconds of unmeasured load before
 # each scenario (5), BENCH_ROUNDS alternating rounds of /health/ready, /profile and /dashboard (3), BENCH_CONNECTIONS (32), BENCH_THREADS wrk threads (2), BENCH_SCALE_ROWS (1000000),
-# BENCH_CLEANUP_MAX longest load while the cleanup runs, in seconds (120), BENCH_PG_PORT (5490), BENCH_API_PORT (5090),
+# BENCH_CLEANUP_MAX longest load while the cleanup runs, in seconds (120), BENCH_PG_PORT (5490), BENCH_API_PORT (5090; the 1M-row API takes the next port),
 # BENCH_QUIET_WAIT longest wait, in seconds, before each scenario for the rest of the machine to fall under
 # BENCH_QUIET_PERCENT busy (60, 15), BENCH_API_ENV extra VAR=value settings for the API, space-separated (none).
 set -euo pipefail
@@ -31,6 +31,7 @@ bench=$PWD/bench
 work=$bench/work
 run=$work/run
 api_url=http://127.0.0.1:$api_port
+scale_url=http://127.0.0.1:$((api_port + 1))
 connection_string="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=bench"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -45,10 +46,14 @@ fi
 pg_bin=$(postgres_bin)
 psql_admin() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
 # This script's own work in the bench database runs as bench_tool, so that pg_stat_statements can tell it from the API's.
-psql_bench() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U bench_tool -d bench -v ON_ERROR_STOP=1 -qtA "$@"; }
+# The database that psql_bench, the statement counts and the plans are about: bench (near-empty sessions table) or
+# bench_scale (the same users, and $scale_rows more sessions), set per call as in: bench_db=bench_scale new_sessions F.
+bench_db=bench
+psql_bench() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U bench_tool -d "$bench_db" -v ON_ERROR_STOP=1 -qtA "$@"; }
 
 # Everything this script starts is stopped on the way out, whatever the way out.
 api_pid=""
+scale_api_pid=""
 wrk_pid=""
 data_dir=""
 stop_api() {
@@ -62,6 +67,7 @@ finish() {
   local status=$?
   if [ -n "$wrk_pid" ]; then kill "$wrk_pid" 2>/dev/null || true; fi
   stop_api
+  api_pid=$scale_api_pid stop_api
   if [ -n "$data_dir" ]; then stop_cluster "$data_dir"; fi
   [ "$status" -eq 0 ] || log "FAILED (exit $status); logs in $work"
 }
@@ -110,6 +116,21 @@ psql_bench -c "
   FROM generate_series(2, $bench_users) i, (SELECT password_hash FROM users WHERE email = 'bench-1@example.com') u"
 for i in $(seq 1 "$bench_users"); do echo "bench-$i@example.com $password"; done > "$run/users.txt"
 
+# The 1M-row runs use their own copy of the database, served by a second API process, so that they can alternate with
+# the near-empty runs round by round: a ratio of two runs minutes apart measured the machine's drift as much as the
+# table's size (0.78 to 1.44 over five runs).
+log "copying the database to bench_scale and seeding $scale_rows live sessions there with generate_series"
+psql_admin -c "CREATE DATABASE bench_scale TEMPLATE bench"
+scale_db_oid=$(psql_admin -c "SELECT oid FROM pg_database WHERE datname = 'bench_scale'")
+seed_start=$(now)
+bench_db=bench_scale psql_bench -c "
+  INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at)
+  SELECT sha256(('seed-' || i)::bytea), u.ids[1 + i % cardinality(u.ids)],
+         now(), now(), now() + interval '1 day', now() + interval '30 days'
+  FROM generate_series(1, $scale_rows) i, (SELECT array_agg(id ORDER BY id) AS ids FROM users) u" \
+  -c "VACUUM ANALYZE sessions" -c "CHECKPOINT"
+meta seed_live_seconds "$(elapsed "$seed_start" "$(now)")"
+
 # start_api NAME [VAR=value ...]: the published API, its log in run/NAME.log, waits until /health/ready answers.
 start_api() {
   local name=$1
@@ -134,6 +155,8 @@ api_alive() {
 }
 
 peak_rss_mb() { awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$api_pid/status"; }
+# Runs a command against the 1M-row database and the API process that serves it.
+on_scale() { bench_db=bench_scale api_pid=$scale_api_pid api_url=$scale_url "$@"; }
 
 # new_sessions FILE: $session_count fresh sessions (just created, so no touch falls due during a run) whose tokens go
 # to FILE. Made in SQL exactly as SessionStore.CreateAsync makes them: the token is 32 random bytes, base64url, and
@@ -159,14 +182,15 @@ statements_since_reset() {
       'statements', coalesce(json_agg(json_build_object(
           'query', left(regexp_replace(query, '\\s+', ' ', 'g'), 160), 'calls', calls, 'rows', rows,
           'mean_ms', round(mean_exec_time::numeric, 3)) ORDER BY calls DESC), '[]'))
-    FROM pg_stat_statements WHERE dbid = $bench_db_oid AND userid = $api_role_oid"
+    FROM pg_stat_statements WHERE dbid = $(db_oid) AND userid = $api_role_oid"
 }
+db_oid() { if [ "$bench_db" = bench ]; then echo "$bench_db_oid"; else echo "$scale_db_oid"; fi; }
 # The plan of the session lookup as the API runs it: its text as pg_stat_statements recorded it (with $1), prepared,
 # and executed a few times first so that PostgreSQL settles on the generic plan.
 explain_lookup() {
   local query token
   query=$(psql_admin -c "SELECT query FROM pg_stat_statements
-                         WHERE dbid = $bench_db_oid AND userid = $api_role_oid
+                         WHERE dbid = $(db_oid) AND userid = $api_role_oid
                            AND query LIKE 'SELECT s.id AS session_id%' LIMIT 1")
   token=$(head -n 1 "$1")
   {
@@ -232,8 +256,11 @@ meta scale_rows "$scale_rows"
 meta api_env "${BENCH_API_ENV:-}"
 meta quiet_wait "$quiet_wait"
 
-log "starting the API (Release) on $api_url"
+log "starting the API (Release) on $api_url, and a second one for the 1M-row database on $scale_url"
 # No cleanup during the steady-state runs: its statements would be counted against the requests.
+api_url=$scale_url start_api api-scale Session__CleanupInterval=1.00:00:00 \
+  "ConnectionStrings__Postgres=${connection_string/Database=bench/Database=bench_scale}"
+scale_api_pid=$api_pid
 start_api api-steady Session__CleanupInterval=1.00:00:00
 
 # A real login, then its cookie on /profile: the path the SQL-made sessions stand in for works end to end.
@@ -243,14 +270,20 @@ cookie=$(curl -fsS -D - -o /dev/null -H 'Content-Type: application/json' \
 [ -n "$cookie" ] || { log "login gave no session cookie"; exit 1; }
 curl -fsS -o /dev/null -H "Cookie: $cookie" "$api_url/profile"
 
-# The targets compare these three with each other, so they run back to back in alternating rounds: a disturbance
+# The targets compare these four with each other, so they run back to back in alternating rounds: a disturbance
 # from elsewhere on the machine then hits a round of each rather than one scenario alone. Every run gets sessions
 # created just before it, so no touch falls due during a run.
-log "health, profile, dashboard: ${warmup}s warm-up each, then $rounds alternating rounds of ${duration}s each"
+log "health, profile, dashboard, profile on 1M rows: ${warmup}s warm-up each, then $rounds alternating rounds of ${duration}s each"
 new_sessions "$run/tokens-warmup.txt"
+bench_db=bench_scale new_sessions "$run/tokens-warmup-scale.txt"
 load health.warmup "$warmup" plain.lua /health/ready
 BENCH_TOKENS=$run/tokens-warmup.txt load profile.warmup "$warmup" session.lua /profile
 BENCH_TOKENS=$run/tokens-warmup.txt load dashboard.warmup "$warmup" session.lua /dashboard
+# The same warm-up for the second process: a process that had less of it measured its JIT, not the table (a first
+# round at 0.5 of the near-empty figure, the next at 1.0).
+on_scale load health.warmup-scale "$warmup" plain.lua /health/ready
+BENCH_TOKENS=$run/tokens-warmup-scale.txt on_scale load profile_scale.warmup "$warmup" session.lua /profile
+BENCH_TOKENS=$run/tokens-warmup-scale.txt on_scale load dashboard.warmup-scale "$warmup" session.lua /dashboard
 for round in $(seq 1 "$rounds"); do
   wait_quiet "round$round"
   log "round $round of $rounds"
@@ -261,7 +294,11 @@ for round in $(seq 1 "$rounds"); do
   [ "$round" -gt 1 ] || explain_lookup "$run/tokens-profile.r1.txt" > "$run/plan-profile.txt"
   new_sessions "$run/tokens-dashboard.r$round.txt"
   BENCH_TOKENS=$run/tokens-dashboard.r$round.txt measure "dashboard.r$round" session.lua /dashboard
+  bench_db=bench_scale new_sessions "$run/tokens-profile_scale.r$round.txt"
+  BENCH_TOKENS=$run/tokens-profile_scale.r$round.txt on_scale measure "profile_scale.r$round" session.lua /profile
+  [ "$round" -gt 1 ] || on_scale explain_lookup "$run/tokens-profile_scale.r1.txt" > "$run/plan-profile_scale.txt"
 done
+meta sessions_rows_scale "$(bench_db=bench_scale psql_bench -c 'SELECT count(*) FROM sessions')"
 
 log "timing one bcrypt hash at cost 10 (bench/BcryptBench, median of 7)"
 dotnet run -c Release --no-build --project bench/BcryptBench > "$run/bcrypt.txt"
@@ -272,24 +309,19 @@ BENCH_USERS=$run/users.txt scenario login login.lua /login
 meta session_updates "$(psql_bench -c "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'sessions'")"
 meta session_hot_updates "$(psql_bench -c "SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'sessions'")"
 
-log "seeding $scale_rows live sessions with generate_series"
-seed_start=$(now)
-psql_bench -c "
-  INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at)
-  SELECT sha256(('seed-' || i)::bytea), u.ids[1 + i % cardinality(u.ids)],
-         now(), now(), now() + interval '1 day', now() + interval '30 days'
-  FROM generate_series(1, $scale_rows) i, (SELECT array_agg(id ORDER BY id) AS ids FROM users) u" \
-  -c "VACUUM ANALYZE sessions"
-meta seed_live_seconds "$(elapsed "$seed_start" "$(now)")"
-meta sessions_rows_scale "$(psql_bench -c 'SELECT count(*) FROM sessions')"
-new_sessions "$run/tokens-profile-scale.txt"
-BENCH_TOKENS=$run/tokens-profile-scale.txt scenario profile_scale session.lua /profile
-explain_lookup "$run/tokens-profile-scale.txt" > "$run/plan-profile_scale.txt"
-meta rss_steady_mb "$(peak_rss_mb)"
+rss_near_empty=$(peak_rss_mb)
+rss_scale=$(api_pid=$scale_api_pid peak_rss_mb)
+meta rss_steady_mb "$(printf '%s\n%s\n' "$rss_near_empty" "$rss_scale" | sort -n | tail -n 1)"
 stop_api
+api_pid=$scale_api_pid stop_api
+scale_api_pid=""
 
-log "restarting the API with a 1 s cleanup interval"
-start_api api-cleanup Session__CleanupInterval=00:00:01
+# From here on, everything happens in the 1M-row database: the cleanup deletes 1,000,000 expired rows from a table
+# that keeps its 1,000,000 live ones.
+bench_db=bench_scale
+log "restarting the 1M-row database's API with a 1 s cleanup interval"
+start_api api-cleanup Session__CleanupInterval=00:00:01 \
+  "ConnectionStrings__Postgres=${connection_string/Database=bench/Database=bench_scale}"
 new_sessions "$run/tokens-profile-cleanup.txt"
 BENCH_TOKENS=$run/tokens-profile-cleanup.txt load profile_cleanup.warmup "$warmup" session.lua /profile
 
@@ -307,7 +339,7 @@ meta seed_expired_seconds "$(elapsed "$seed_start" "$(now)")"
 # The cleanup statement's row count, read from pg_stat_statements as each batch ends.
 cleaned_rows() {
   psql_admin -c "SELECT coalesce(sum(rows), 0) FROM pg_stat_statements
-                 WHERE dbid = $bench_db_oid AND query LIKE 'DELETE FROM sessions WHERE id IN%'"
+                 WHERE dbid = $(db_oid) AND query LIKE 'DELETE FROM sessions WHERE id IN%'"
 }
 waited=0
 until [ "$(cleaned_rows)" -gt 0 ]; do
