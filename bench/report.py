@@ -14,7 +14,8 @@ SCENARIOS = [
     ("dashboard", "GET /dashboard", "lookup + session-data write, one statement"),
     ("login", "POST /login", "bcrypt cost 10"),
     ("profile_scale", "GET /profile, 1M sessions", "read path, 1,000,000 more session rows"),
-    ("profile_cleanup", "GET /profile during cleanup", "1M-row table, while the cleanup deletes 1,000,000 expired rows"),
+    ("profile_before_cleanup", "GET /profile before cleanup", "1M-row table, the cleanup run's process, right before it"),
+    ("profile_cleanup", "GET /profile during cleanup", "the same, while the cleanup deletes 1,000,000 expired rows"),
 ]
 
 
@@ -136,8 +137,9 @@ def targets(meta, r):
     out.append(("Peak RSS of the API (VmHWM)", f"{rss:.0f} MB", "≤ 200 MB", 200 / rss, rss <= 200))
     ratio_target("`GET /profile` with 1M sessions ÷ near-empty table", paired_ratio(r["profile_scale"], r["profile"]), 0.9,
                  f"{paired}medians {r['profile_scale']['rps']:,.0f} ÷ {r['profile']['rps']:,.0f} req/s")
-    ratio_target("`GET /profile` during cleanup ÷ near-empty table", r["profile_cleanup"]["rps"] / r["profile"]["rps"], 0.7,
-                 f"{r['profile_cleanup']['rps']:,.0f} ÷ {r['profile']['rps']:,.0f} req/s")
+    ratio_target("`GET /profile` during cleanup ÷ right before it", r["profile_cleanup"]["rps"] / r["profile_before_cleanup"]["rps"], 0.7,
+                 f"{r['profile_cleanup']['rps']:,.0f} ÷ {r['profile_before_cleanup']['rps']:,.0f} req/s; "
+                 f"{r['profile_cleanup']['rps'] / r['profile']['rps']:.2f} of the near-empty rounds' median")
     max_ms = r["profile_cleanup"]["max_ms"]
     out.append(("Slowest `GET /profile` during cleanup", f"{max_ms:,.0f} ms", "≤ 1,000 ms", 1000 / max_ms, max_ms <= 1000))
     out.append((
@@ -157,7 +159,8 @@ def markdown(meta, r, t, plans):
         "# Benchmark results",
         "",
         f"Run {meta['started_at']} by `./bench/run.sh`: {meta['connections']} connections, {meta['threads']} wrk threads, "
-        f"{meta['duration']} s per measured run after {meta['warmup']} s of warm-up, on loopback. "
+        f"{meta['duration']} s per measured run, on loopback. Each API process first had {meta['warmup']} s each of "
+        "unmeasured `/health/ready`, `/profile` and `/dashboard` load, and `POST /login` its own warm-up. "
         f"`GET /health/ready`, `GET /profile`, `GET /dashboard` and `GET /profile` on the 1M-row table ran in "
         f"{meta.get('rounds', 1)} alternating rounds; "
         "their requests/s is the median round's, with that round's p50 and p99, and the other columns cover all rounds.",
