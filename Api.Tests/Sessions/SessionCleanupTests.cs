@@ -81,15 +81,23 @@ public sealed class SessionCleanupTests(CleanupFixture api) : IClassFixture<Clea
 
         // Three full batches of 7, then a short one that ends the run without a rest.
         Assert.Equal(3, pauses.Requested.Count);
-        Assert.All(pauses.Requested, pause => Assert.True(pause > TimeSpan.Zero));
+        Assert.All(pauses.Requested, pause => Assert.Equal(TimeSpan.FromMilliseconds(5), pause));
         var rested = TimeSpan.FromTicks(pauses.Requested.Sum(pause => pause.Ticks));
         Assert.True(elapsed >= rested, $"{elapsed} in all, for rests of {rested}");
     }
 
-    /// <summary>Real time, with every timer's due time written down: Task.Delay makes one per rest.</summary>
+    /// <summary>
+    /// Real timers, with every timer's due time written down (Task.Delay makes one per rest), and a stopwatch on which
+    /// each reading is 5 ms after the one before: every batch seems to take 5 ms, above Task.Delay's 1 ms resolution,
+    /// whatever the machine's speed.
+    /// </summary>
     private sealed class PauseRecorder : TimeProvider
     {
+        private long _timestamp;
+
         public ConcurrentQueue<TimeSpan> Requested { get; } = new();
+
+        public override long GetTimestamp() => Interlocked.Add(ref _timestamp, TimestampFrequency / 200);
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
