@@ -3,8 +3,9 @@ using Microsoft.Extensions.Options;
 namespace Api.Sessions;
 
 /// <summary>
-/// Turns the request's cookie into a live session: one read on the hot path, a write only when the session is due for
-/// sliding (at most once per touch interval), and deletion of sessions found expired.
+/// Turns the request's cookie into a live session: one statement on the hot path (a read, or for
+/// <see cref="SessionLookup.CountVisit"/> the update that counts the view), a further write only when the session is due
+/// for sliding (at most once per touch interval), and deletion of sessions found expired.
 /// </summary>
 public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions, TimeProvider time, IOptions<SessionSettings> options)
 {
@@ -24,8 +25,10 @@ public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions,
             : await sessions.FindAsync(tokenHash);
         if (session is null || session.DisabledAt is not null || session.IsExpiredAt(now))
         {
-            // The counting lookup skips dead sessions without saying why, so its miss may be an expired session too.
-            if (session?.IsExpiredAt(now) ?? lookup == SessionLookup.CountVisit)
+            // Expired sessions are deleted as they are found. The counting lookup skips dead sessions without saying why,
+            // so its miss may be an expired one too.
+            var mayBeExpired = session is null ? lookup == SessionLookup.CountVisit : session.IsExpiredAt(now);
+            if (mayBeExpired)
             {
                 await sessions.DeleteIfExpiredAsync(tokenHash, now);
             }
