@@ -8,7 +8,9 @@ under BUSY_PERCENT, or MAX_SECONDS have passed; it prints the seconds waited and
 
 Writes the CPU seconds the API, PostgreSQL (the postmaster and its children) and the command itself used, and what
 the rest of the machine used meanwhile ("other": busy time that none of the three accounts for). The machine is shared,
-so "other" says how much a run's figures were disturbed. SIGINT is passed on to the command, which stops wrk early
+so "other" says how much a run's figures were disturbed. Also the context switches of the API's threads and of
+PostgreSQL's processes: each is a thread going to sleep and being woken, which this machine makes expensive
+(bench/wakeup.py). SIGINT is passed on to the command, which stops wrk early
 with its report.
 """
 import json
@@ -54,6 +56,29 @@ def postgres_seconds(postmaster):
     return sum(process_seconds(pid) for pid in postgres_pids(postmaster))
 
 
+def context_switches(pids):
+    """Voluntary and involuntary switches per thread (tid: count) of the given processes, all of their threads."""
+    counts = {}
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except FileNotFoundError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/status") as f:
+                    counts[tid] = sum(int(line.split()[1]) for line in f
+                                      if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+    return counts
+
+
+def switches_since(before, after):
+    """Switches between two snapshots; a thread that ended meanwhile is lost, one that started counts from zero."""
+    return sum(count - before.get(tid, 0) for tid, count in after.items())
+
+
 def wait_quiet(max_seconds, threshold):
     start = time.monotonic()
     while True:
@@ -74,6 +99,7 @@ def main():
     out, api_pid, postmaster = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     command = sys.argv[sys.argv.index("--") + 1:]
     start = (time.monotonic(), busy_seconds(), process_seconds(api_pid), postgres_seconds(postmaster))
+    switches_start = (context_switches([api_pid]), context_switches(postgres_pids(postmaster)))
     child = subprocess.Popen(command)
     signal.signal(signal.SIGINT, lambda *_: child.send_signal(signal.SIGINT))
     signal.signal(signal.SIGTERM, lambda *_: child.terminate())
@@ -84,6 +110,7 @@ def main():
         except InterruptedError:
             continue
     end = (time.monotonic(), busy_seconds(), process_seconds(api_pid), postgres_seconds(postmaster))
+    switches_end = (context_switches([api_pid]), context_switches(postgres_pids(postmaster)))
     wall, busy, api, pg = (e - s for s, e in zip(start, end))
     load = usage.ru_utime + usage.ru_stime
     result = {
@@ -94,6 +121,8 @@ def main():
         "postgres_s": pg,
         "load_generator_s": load,
         "other_s": max(0.0, busy - api - pg - load),
+        "api_switches": switches_since(switches_start[0], switches_end[0]),
+        "postgres_switches": switches_since(switches_start[1], switches_end[1]),
     }
     with open(out, "w") as f:
         json.dump(result, f)

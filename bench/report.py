@@ -64,7 +64,8 @@ def load_run(run):
             for kind, count in x["wrk"]["errors"].items():
                 if count:
                     error_kinds[kind] = error_kinds.get(kind, 0) + count
-        cpu = {k: sum(x["cpu"][k] for x in runs) for k in ("api_s", "postgres_s", "other_s", "wall_s")}
+        cpu = {k: sum(x["cpu"][k] for x in runs)
+               for k in ("api_s", "postgres_s", "other_s", "wall_s", "api_switches", "postgres_switches")}
         results[key] = {
             "runs": runs,
             "round_rps": [x["rps"] for x in runs],
@@ -80,6 +81,8 @@ def load_run(run):
             "statements": sorted(statements.values(), key=lambda st: -st["calls"]),
             "api_us": cpu["api_s"] / requests * 1e6 if requests else float("nan"),
             "pg_us": cpu["postgres_s"] / requests * 1e6 if requests else float("nan"),
+            "api_switches": cpu["api_switches"] / requests if requests else float("nan"),
+            "pg_switches": cpu["postgres_switches"] / requests if requests else float("nan"),
             "other_pct": 100 * cpu["other_s"] / (cpu["wall_s"] * runs[0]["cpu"]["cpus"]),
         }
     return meta, results
@@ -166,15 +169,17 @@ def markdown(meta, r, t, plans):
         "their requests/s is the median round's, with that round's p50 and p99, and the other columns cover all rounds.",
         "",
         "| Scenario | What it exercises | Requests/s | p50 (ms) | p99 (ms) | Max (ms) | Errors | SQL statements / request "
-        "| Writes / request | API CPU µs / request | PostgreSQL CPU µs / request | Other processes' CPU |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| Writes / request | API CPU µs / request | PostgreSQL CPU µs / request | Context switches / request: API, PostgreSQL "
+        "| Other processes' CPU |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for key, label, what in SCENARIOS:
         x = r[key]
         errors = str(x["errors"]) + (f" ({', '.join(f'{k} {v}' for k, v in x['error_kinds'].items())})" if x["errors"] else "")
         lines.append(
             f"| `{label}` | {what} | {x['rps']:,.1f} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} | {x['max_ms']:.1f} | {errors} "
-            f"| {x['stmts']:.3f} | {x['writes']:.3f} | {x['api_us']:.0f} | {x['pg_us']:.0f} | {x['other_pct']:.0f}% |")
+            f"| {x['stmts']:.3f} | {x['writes']:.3f} | {x['api_us']:.0f} | {x['pg_us']:.0f} "
+            f"| {x['api_switches']:.1f}, {x['pg_switches']:.1f} | {x['other_pct']:.0f}% |")
     lines.append("")
     for key, label, _ in SCENARIOS:
         if len(r[key]["runs"]) > 1:
@@ -186,7 +191,8 @@ def markdown(meta, r, t, plans):
         "",
         "CPU per request is process CPU time over completed requests. *Other processes' CPU* is the share of the machine "
         "that neither the API, PostgreSQL nor wrk used during the run: the machine is shared, and a high figure marks a "
-        "disturbed run.",
+        "disturbed run. A context switch is a thread or process going to sleep and being woken, summed over the API's "
+        "threads and PostgreSQL's processes.",
         "",
         f"Peak RSS of the API (VmHWM): {float(meta['rss_steady_mb']):.0f} MB through the alternating rounds and login (the "
         f"larger of the near-empty and the 1M-row database's processes), {float(meta['rss_cleanup_mb']):.0f} MB through "
@@ -232,6 +238,9 @@ def markdown(meta, r, t, plans):
         f"- .NET {meta['dotnet']} (ASP.NET Core), PostgreSQL {meta['postgres']}, wrk {meta['wrk']}; "
         "API, PostgreSQL and wrk share the machine",
         f"- One bcrypt hash at cost 10: {float(meta['bcrypt_cost10_ms']):.1f} ms (`bench/BcryptBench`, median of 7, measured in this run)",
+        f"- Waking a thread: a pipe round trip takes {float(meta['wakeup_same_cpu_us']):.1f} µs between two processes on "
+        f"one processor and {float(meta['wakeup_cross_cpu_us']):.1f} µs across two (`bench/wakeup.py`, measured in this "
+        "run, before the load)",
         f"- Load average before / after the run: {meta['load_before']} / {meta['load_after']}",
         "- Before each scenario the script waited for other work on the machine to calm down (at most "
         f"{meta.get('quiet_wait', '?')} s): "

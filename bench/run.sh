@@ -265,6 +265,11 @@ meta threads "$threads"
 meta scale_rows "$scale_rows"
 meta api_env "${BENCH_API_ENV:-}"
 meta quiet_wait "$quiet_wait"
+# What a sleep and a wake-up cost here: the figure that moved a whole run's throughput by half on an otherwise
+# identical machine (bench/README.md).
+read -r wakeup_same wakeup_cross < <(python3 "$bench/wakeup.py")
+meta wakeup_same_cpu_us "$wakeup_same"
+meta wakeup_cross_cpu_us "$wakeup_cross"
 
 log "starting the API (Release) on $api_url, and a second one for the 1M-row database on $scale_url"
 # No cleanup during the steady-state runs: its statements would be counted against the requests.
