@@ -9,7 +9,7 @@ under BUSY_PERCENT, or MAX_SECONDS have passed; it prints the seconds waited and
 Writes the CPU seconds the API, PostgreSQL (the postmaster and its children) and the command itself used, and what
 the rest of the machine used meanwhile ("other": busy time that none of the three accounts for). The machine is shared,
 so "other" says how much a run's figures were disturbed. Also the context switches of the API's threads and of
-PostgreSQL's processes: each is a thread going to sleep and being woken, which this machine makes expensive
+PostgreSQL's processes: most are a thread going to sleep and being woken, which this machine makes expensive
 (bench/wakeup.py). SIGINT is passed on to the command, which stops wrk early
 with its report.
 """

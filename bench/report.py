@@ -191,7 +191,7 @@ def markdown(meta, r, t, plans):
         "",
         "CPU per request is process CPU time over completed requests. *Other processes' CPU* is the share of the machine "
         "that neither the API, PostgreSQL nor wrk used during the run: the machine is shared, and a high figure marks a "
-        "disturbed run. A context switch is a thread or process going to sleep and being woken, summed over the API's "
+        "disturbed run. A context switch is a thread or process leaving its processor, mostly to sleep until woken, summed over the API's "
         "threads and PostgreSQL's processes.",
         "",
         f"Peak RSS of the API (VmHWM): {float(meta['rss_steady_mb']):.0f} MB through the alternating rounds and login (the "
