@@ -52,10 +52,6 @@ def postgres_pids(postmaster):
     return pids
 
 
-def postgres_seconds(postmaster):
-    return sum(process_seconds(pid) for pid in postgres_pids(postmaster))
-
-
 def context_switches(pids):
     """Voluntary and involuntary switches per thread (tid: count) of the given processes, all of their threads."""
     counts = {}
@@ -79,6 +75,20 @@ def switches_since(before, after):
     return sum(count - before.get(tid, 0) for tid, count in after.items())
 
 
+def snapshot(api_pid, postmaster):
+    """The clock, the machine's busy time, the CPU seconds and the per-thread context switches of the API and of
+    PostgreSQL, with one walk of /proc for PostgreSQL's processes."""
+    pg_pids = postgres_pids(postmaster)
+    return {
+        "time": time.monotonic(),
+        "busy": busy_seconds(),
+        "api": process_seconds(api_pid),
+        "pg": sum(process_seconds(pid) for pid in pg_pids),
+        "api_switches": context_switches([api_pid]),
+        "pg_switches": context_switches(pg_pids),
+    }
+
+
 def wait_quiet(max_seconds, threshold):
     start = time.monotonic()
     while True:
@@ -98,8 +108,7 @@ def main():
         return
     out, api_pid, postmaster = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     command = sys.argv[sys.argv.index("--") + 1:]
-    start = (time.monotonic(), busy_seconds(), process_seconds(api_pid), postgres_seconds(postmaster))
-    switches_start = (context_switches([api_pid]), context_switches(postgres_pids(postmaster)))
+    start = snapshot(api_pid, postmaster)
     child = subprocess.Popen(command)
     signal.signal(signal.SIGINT, lambda *_: child.send_signal(signal.SIGINT))
     signal.signal(signal.SIGTERM, lambda *_: child.terminate())
@@ -109,9 +118,8 @@ def main():
             break
         except InterruptedError:
             continue
-    end = (time.monotonic(), busy_seconds(), process_seconds(api_pid), postgres_seconds(postmaster))
-    switches_end = (context_switches([api_pid]), context_switches(postgres_pids(postmaster)))
-    wall, busy, api, pg = (e - s for s, e in zip(start, end))
+    end = snapshot(api_pid, postmaster)
+    wall, busy, api, pg = (end[k] - start[k] for k in ("time", "busy", "api", "pg"))
     load = usage.ru_utime + usage.ru_stime
     result = {
         "wall_s": wall,
@@ -121,8 +129,8 @@ def main():
         "postgres_s": pg,
         "load_generator_s": load,
         "other_s": max(0.0, busy - api - pg - load),
-        "api_switches": switches_since(switches_start[0], switches_end[0]),
-        "postgres_switches": switches_since(switches_start[1], switches_end[1]),
+        "api_switches": switches_since(start["api_switches"], end["api_switches"]),
+        "postgres_switches": switches_since(start["pg_switches"], end["pg_switches"]),
     }
     with open(out, "w") as f:
         json.dump(result, f)
