@@ -29,7 +29,7 @@ public sealed class LoginTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Equal("Test user", returned.GetProperty("name").GetString());
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
 
-        var setCookie = Assert.Single(ApiClient.SetCookieHeaders(response));
+        var setCookie = Assert.Single(ApiClient.SetCookieHeaders(response), h => h.StartsWith(ApiClient.CookieName + "=", StringComparison.Ordinal));
         var attributes = setCookie.Split("; ");
         Assert.Matches("^__Host-sid=[A-Za-z0-9_-]{43}$", attributes[0]);
         Assert.Contains("httponly", attributes);
@@ -49,7 +49,7 @@ public sealed class LoginTests(ApiFixture api) : IClassFixture<ApiFixture>
         using var response = await _client.PostLoginAsync(user.Email, user.Password, rememberMe: true);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var setCookie = Assert.Single(ApiClient.SetCookieHeaders(response));
+        var setCookie = Assert.Single(ApiClient.SetCookieHeaders(response), h => h.StartsWith(ApiClient.CookieName + "=", StringComparison.Ordinal));
         Assert.Contains($"max-age={(int)TimeSpan.FromDays(30).TotalSeconds}", setCookie.Split("; "));
     }
 

@@ -130,6 +130,29 @@ public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_browser_that_logged_in_before_logs_in_again_while_an_attacker_keeps_the_account_locked()
+    {
+        var user = await browser.Api.CreateUserAsync();
+        await Page.GotoAsync(browser.SpaUrl);
+        await LogInAsync(user);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Log in" })).ToBeVisibleAsync();
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var guess = await _api.PostLoginAsync(user.Email, "an attacker's guess");
+            await guess.AssertProblemAsync(System.Net.HttpStatusCode.Unauthorized);
+        }
+        using (var attacker = await _api.PostLoginAsync(user.Email, user.Password))
+        {
+            await attacker.AssertProblemAsync(System.Net.HttpStatusCode.TooManyRequests);
+        }
+
+        await LogInAsync(user);
+        await Assertions.Expect(Page.Locator("#profile-email")).ToHaveTextAsync(user.Email);
+    }
+
+    [Fact]
     public async Task A_cross_site_page_can_neither_log_the_user_out_nor_create_an_admin()
     {
         var admin = await browser.Api.CreateUserAsync("admin");

@@ -11,6 +11,7 @@ public sealed record TestUser(long Id, string Email, string Password, string Rol
 public static class ApiClient
 {
     public const string CookieName = "__Host-sid";
+    public const string DeviceCookieName = "__Host-device";
 
     public static async Task<TestUser> CreateUserAsync(this ApiFactory factory, string role = Roles.User, string? password = null)
     {
@@ -42,11 +43,16 @@ public static class ApiClient
         return SessionTokenFrom(response) ?? throw new InvalidOperationException("Login set no session cookie.");
     }
 
-    public static string? SessionTokenFrom(HttpResponseMessage response) =>
+    public static string? SessionTokenFrom(HttpResponseMessage response) => CookieFrom(response, CookieName);
+
+    public static string? DeviceTokenFrom(HttpResponseMessage response) => CookieFrom(response, DeviceCookieName);
+
+    /// <summary>The last non-empty value the response sets for the cookie, or null.</summary>
+    public static string? CookieFrom(HttpResponseMessage response, string name) =>
         SetCookieHeaders(response)
             .Select(header => header.Split(';')[0])
-            .Where(pair => pair.StartsWith(CookieName + "=", StringComparison.Ordinal))
-            .Select(pair => pair[(CookieName.Length + 1)..])
+            .Where(pair => pair.StartsWith(name + "=", StringComparison.Ordinal))
+            .Select(pair => pair[(name.Length + 1)..])
             .LastOrDefault(value => value.Length > 0);
 
     public static IEnumerable<string> SetCookieHeaders(HttpResponseMessage response) =>

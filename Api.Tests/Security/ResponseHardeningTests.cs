@@ -134,13 +134,15 @@ public sealed class LogRedactionTests(TraceLoggingFixture api) : IClassFixture<T
     private readonly HttpClient _client = api.Factory.CreateBareClient();
 
     [Fact]
-    public async Task Logs_of_a_whole_session_never_contain_a_password_token_or_token_hash()
+    public async Task Logs_of_a_whole_session_never_contain_a_password_a_session_or_device_token_or_a_token_hash()
     {
         var user = await api.Factory.CreateUserAsync(password: "log-canary-password-8f3a");
         api.Factory.Logs.Clear();
 
         using var failed = await _client.PostLoginAsync(user.Email, "wrong-canary-password-51c2");
-        var token = await _client.LoginAsync(user);
+        using var login = await _client.PostLoginAsync(user.Email, user.Password);
+        var token = ApiClient.SessionTokenFrom(login)!;
+        var device = ApiClient.DeviceTokenFrom(login)!;
         using var dashboard = await _client.GetWithSessionAsync("/dashboard", token);
         using var change = await _client.SendWithCookieAsync(HttpMethod.Post, "/profile/password", $"__Host-sid={token}",
             System.Net.Http.Json.JsonContent.Create(new { currentPassword = user.Password, newPassword = "new-canary-password-77d0" }));
@@ -152,7 +154,7 @@ public sealed class LogRedactionTests(TraceLoggingFixture api) : IClassFixture<T
         Assert.Contains("/login", logs, StringComparison.Ordinal);
         Assert.Contains("/profile/password", logs, StringComparison.Ordinal);
         Assert.Contains("FROM sessions", logs, StringComparison.Ordinal);
-        foreach (var sessionToken in new[] { token, rotated })
+        foreach (var sessionToken in new[] { token, rotated, device })
         {
             var hash = SHA256.HashData(Encoding.ASCII.GetBytes(sessionToken));
             foreach (var secret in new[] { sessionToken, Convert.ToHexString(hash), Convert.ToHexStringLower(hash), Convert.ToBase64String(hash) })

@@ -46,14 +46,15 @@ public static class AdminEndpoints
         TypedResults.Ok(await directory.ListAsync(query.Search, query.Page ?? 1, query.PageSize ?? UserListQuery.DefaultPageSize));
 
     public static async Task<Results<Created<AdminUserResponse>, ProblemHttpResult>> CreateUser(
-        NewUser request, HttpContext http, AccountCreation accounts, UserDirectory directory)
+        NewUser request, HttpContext http, CurrentSession current, UserAdministration administration, UserDirectory directory)
     {
-        var (outcome, id) = await accounts.CreateAsync(request, http.RequestAborted);
-        return outcome switch
+        var (change, id) = await administration.CreateAsync(current.Session.UserId, request, http.RequestAborted);
+        return change switch
         {
-            AccountCreationOutcome.Created => TypedResults.Created($"/admin/users/{id}", await directory.FindAsync(id)),
-            AccountCreationOutcome.EmailTaken => UserProblems.EmailTaken(),
-            _ => PasswordProblems.Busy(http),
+            AdminChange.Applied => TypedResults.Created($"/admin/users/{id}", await directory.FindAsync(id)),
+            AdminChange.EmailTaken => UserProblems.EmailTaken(),
+            AdminChange.Busy => PasswordProblems.Busy(http),
+            _ => NoLongerAdmin(),
         };
     }
 
@@ -69,15 +70,22 @@ public static class AdminEndpoints
                 statusCode: StatusCodes.Status409Conflict,
                 title: "Cannot lock yourself out",
                 detail: "An admin cannot demote or disable themselves; ask another admin."),
-            _ => TypedResults.Problem(
-                statusCode: StatusCodes.Status403Forbidden,
-                title: "Forbidden",
-                detail: "You are no longer an active administrator."),
+            _ => NoLongerAdmin(),
         };
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeUserSessions(long id, UserAdministration administration) =>
-        await administration.RevokeSessionsAsync(id) ? TypedResults.NoContent() : UserProblems.NotFound();
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeUserSessions(long id, CurrentSession current, UserAdministration administration) =>
+        await administration.RevokeSessionsAsync(current.Session.UserId, id) switch
+        {
+            AdminChange.Applied => TypedResults.NoContent(),
+            AdminChange.NotFound => UserProblems.NotFound(),
+            _ => NoLongerAdmin(),
+        };
+
+    private static ProblemHttpResult NoLongerAdmin() => TypedResults.Problem(
+        statusCode: StatusCodes.Status403Forbidden,
+        title: "Forbidden",
+        detail: "You are no longer an active administrator.");
 
     public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
     {

@@ -1,3 +1,5 @@
+using Api.Sessions;
+using Api.Users;
 using Dapper;
 using Npgsql;
 
@@ -9,24 +11,44 @@ public enum AdminChange
     NotFound,
     WouldLockOutSelf,
     ActorNoLongerAdmin,
+    EmailTaken,
+    Busy,
 }
 
 /// <summary>
-/// Role and state changes of users. Changes run one at a time (a transaction-scoped advisory lock) and re-check that the
-/// acting admin is still an active admin, so two admins demoting each other at once can never leave the system without
-/// one. A role change or a disabled account ends every session of that user in the same transaction.
+/// Every change an admin makes to users. Each runs under <see cref="AdminLock"/>, so two admins demoting each other at
+/// once can never leave the system without one, and an admin demoted mid-request changes nothing. A role change or a
+/// disabled account ends every session of that user in the same transaction.
 /// </summary>
-public sealed class UserAdministration(NpgsqlDataSource dataSource, TimeProvider time)
+public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreation accounts, SessionStore sessions, TimeProvider time)
 {
-    private const long AdminChangesLockKey = 7_310_564_220_117_403_502;
+    public async Task<(AdminChange Change, long Id)> CreateAsync(long actorId, NewUser user, CancellationToken cancellationToken)
+    {
+        // bcrypt first, outside the transaction: the lock is never held for the length of a hash.
+        if (await accounts.HashPasswordAsync(user, cancellationToken) is not { } hash)
+        {
+            return (AdminChange.Busy, 0);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await AdminLock.BeginAsync(connection, actorId);
+        if (transaction is null)
+        {
+            return (AdminChange.ActorNoLongerAdmin, 0);
+        }
+        var (outcome, id) = await accounts.InsertAsync(user, hash, transaction);
+        if (outcome != AccountCreationOutcome.Created)
+        {
+            return (AdminChange.EmailTaken, 0);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return (AdminChange.Applied, id);
+    }
 
     public async Task<(AdminChange Change, AdminUserResponse? User)> UpdateAsync(long actorId, long userId, UpdateUserRequest request)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@AdminChangesLockKey)", new { AdminChangesLockKey }, transaction);
-
-        if (!await IsActiveAdminAsync(connection, transaction, actorId))
+        await using var transaction = await AdminLock.BeginAsync(connection, actorId);
+        if (transaction is null)
         {
             return (AdminChange.ActorNoLongerAdmin, null);
         }
@@ -36,7 +58,7 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, TimeProvider
         {
             return (AdminChange.NotFound, null);
         }
-        if (userId == actorId && ((request.Role is not null && request.Role != Users.Roles.Admin) || request.Disabled == true))
+        if (userId == actorId && ((request.Role is not null && request.Role != Roles.Admin) || request.Disabled == true))
         {
             return (AdminChange.WouldLockOutSelf, null);
         }
@@ -53,23 +75,27 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, TimeProvider
 
         if (updated.Role != target.Role || (updated.DisabledAt is not null && target.DisabledAt is null))
         {
-            await connection.ExecuteAsync("DELETE FROM sessions WHERE user_id = @userId", new { userId }, transaction);
+            await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
         }
         await transaction.CommitAsync();
         return (AdminChange.Applied, updated);
     }
 
-    /// <summary>Ends every session of the user; false when there is no such user.</summary>
-    public async Task<bool> RevokeSessionsAsync(long userId)
+    /// <summary>Ends every session of the user.</summary>
+    public async Task<AdminChange> RevokeSessionsAsync(long actorId, long userId)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<bool>("""
-            WITH revoked AS (DELETE FROM sessions WHERE user_id = @userId)
-            SELECT EXISTS (SELECT 1 FROM users WHERE id = @userId)
-            """, new { userId });
+        await using var transaction = await AdminLock.BeginAsync(connection, actorId);
+        if (transaction is null)
+        {
+            return AdminChange.ActorNoLongerAdmin;
+        }
+        if (!await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM users WHERE id = @userId)", new { userId }, transaction))
+        {
+            return AdminChange.NotFound;
+        }
+        await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+        await transaction.CommitAsync();
+        return AdminChange.Applied;
     }
-
-    private static Task<bool> IsActiveAdminAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long userId) =>
-        connection.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = @userId AND role = 'admin' AND disabled_at IS NULL)", new { userId }, transaction);
 }

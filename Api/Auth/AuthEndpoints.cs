@@ -45,11 +45,11 @@ public static class AuthEndpoints
     }
 
     public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
-        LoginRequest request, HttpContext http, Credentials credentials, SessionIssuer issuer)
+        LoginRequest request, HttpContext http, Credentials credentials, SessionIssuer issuer, DeviceCookie devices)
     {
         var carriedSession = await issuer.EndCarriedSessionAsync(http);
 
-        var result = await credentials.CheckAsync(request.Email!, request.Password!, http.RequestAborted);
+        var result = await credentials.CheckAsync(request.Email!, request.Password!, http);
         if (result.Check != CredentialCheck.Valid && carriedSession)
         {
             issuer.ExpireCookie(http);
@@ -59,13 +59,14 @@ public static class AuthEndpoints
             case CredentialCheck.Busy:
                 return PasswordProblems.Busy(http);
             case CredentialCheck.Locked:
-                return TooManyAttempts(http, result.RetryAfter!.Value);
+                return AuthProblems.TooManyAttempts(http, result.RetryAfter!.Value);
             case CredentialCheck.Invalid:
-                return InvalidCredentials();
+                return AuthProblems.InvalidCredentials();
         }
 
         var user = result.User!;
         await issuer.StartAsync(http, user.Id, request.RememberMe);
+        await devices.TrustAsync(http, user.Id);
         return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role)));
     }
 
@@ -77,7 +78,7 @@ public static class AuthEndpoints
     }
 
     public static async Task<Results<Created<LoginResponse>, ProblemHttpResult>> Register(
-        RegisterRequest request, HttpContext http, AccountCreation accounts, SessionIssuer issuer)
+        RegisterRequest request, HttpContext http, AccountCreation accounts, SessionIssuer issuer, DeviceCookie devices)
     {
         var (outcome, id) = await accounts.CreateAsync(new NewUser(request.Email, request.Name, Roles.User, request.Password), http.RequestAborted);
         if (outcome != AccountCreationOutcome.Created)
@@ -87,21 +88,7 @@ public static class AuthEndpoints
 
         await issuer.EndCarriedSessionAsync(http);
         await issuer.StartAsync(http, id, rememberMe: false);
+        await devices.TrustAsync(http, id);
         return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, request.Email!, request.Name!, Roles.User)));
     }
-
-    /// <summary>The same 429 the per-IP rate limiter gives, so clients handle both alike.</summary>
-    internal static ProblemHttpResult TooManyAttempts(HttpContext http, TimeSpan retryAfter)
-    {
-        http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Problem(
-            statusCode: StatusCodes.Status429TooManyRequests,
-            title: "Too many attempts",
-            detail: "Too many login attempts. Wait for the time in Retry-After, then try again.");
-    }
-
-    private static ProblemHttpResult InvalidCredentials() => TypedResults.Problem(
-        statusCode: StatusCodes.Status401Unauthorized,
-        title: "Invalid credentials",
-        detail: "The email or password is wrong.");
 }

@@ -15,46 +15,68 @@ public enum CredentialCheck
 public sealed record CredentialResult(CredentialCheck Check, UserCredentials? User = null, TimeSpan? RetryAfter = null);
 
 /// <summary>
-/// Checks an email and password. Unknown users, wrong passwords and disabled accounts take the same path and the same
-/// bcrypt work, so neither the answer nor its timing tells which one it was.
+/// The one place a password is checked, for login and for every authenticated action that asks for the current password.
+/// Each check draws on the throttle: an account's budget, or the budget of a browser the account trusts (device cookie).
+/// Unknown users, wrong passwords and disabled accounts take the same path and the same bcrypt work, so neither the
+/// answer nor its timing tells which one it was.
 /// </summary>
-public sealed class Credentials(LoginThrottle throttle, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter)
+public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter)
 {
     // Verified against when the email is unknown, at the current cost, so an unknown email costs one bcrypt like a known one.
     private readonly Lazy<string> _dummyHash = new(() => hasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
 
-    public async Task<CredentialResult> CheckAsync(string email, string password, CancellationToken cancellationToken)
+    /// <summary>Checks a login: the account named by <paramref name="email"/>.</summary>
+    public Task<CredentialResult> CheckAsync(string email, string password, HttpContext http) =>
+        CheckAsync(email, userId: null, password, http);
+
+    /// <summary>Checks the current password of a signed-in user, under the same throttle as login.</summary>
+    public Task<CredentialResult> CheckAsync(long userId, string password, HttpContext http) =>
+        CheckAsync(email: null, userId, password, http);
+
+    private async Task<CredentialResult> CheckAsync(string? email, long? userId, string password, HttpContext http)
     {
-        var lookup = await throttle.LookupAsync(email);
+        var deviceHash = devices.Read(http.Request);
+        var lookup = await throttle.LookupAsync(email, userId, deviceHash);
+        // Refused before any bcrypt, and for a correct password too: a lock that a right guess could lift would tell the
+        // attacker which guess was right.
         if (throttle.LockedFor(lookup) is { } lockedFor)
         {
-            // Refused before any bcrypt, and for a correct password too: a lock that a right guess could lift would
-            // tell the attacker which guess was right.
             return new CredentialResult(CredentialCheck.Locked, RetryAfter: lockedFor);
+        }
+        if (await throttle.ReserveAsync(lookup, deviceHash) is not { } reservation)
+        {
+            return new CredentialResult(CredentialCheck.Locked, RetryAfter: await throttle.LockedForAfterRaceAsync(lookup, deviceHash));
         }
 
         var user = lookup.User;
         var hash = user?.PasswordHash ?? _dummyHash.Value;
-        var (ran, matches) = await limiter.TryRunAsync(() => hasher.Verify(password, hash), cancellationToken);
+        bool ran, matches;
+        try
+        {
+            (ran, matches) = await limiter.TryRunAsync(() => hasher.Verify(password, hash), http.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            await throttle.GiveBackAsync(reservation);
+            throw;
+        }
         if (!ran)
         {
+            await throttle.GiveBackAsync(reservation);
             return new CredentialResult(CredentialCheck.Busy);
         }
         if (user is null || !matches || user.DisabledAt is not null)
         {
-            await throttle.RecordFailureAsync(email);
+            // The reserved attempt stays counted: that is the failure.
             return new CredentialResult(CredentialCheck.Invalid);
         }
 
-        if (lookup.FailedCount > 0)
-        {
-            await throttle.ResetAsync(email);
-        }
+        await throttle.ClearAsync(reservation);
         if (hasher.NeedsRehash(user.PasswordHash))
         {
             // The password is known to be right only now, so this is the one moment an old hash can be upgraded.
             // Without a free slot the upgrade simply waits for a later login.
-            var (rehashed, newHash) = await limiter.TryRunAsync(() => hasher.Hash(password), cancellationToken);
+            var (rehashed, newHash) = await limiter.TryRunAsync(() => hasher.Hash(password), http.RequestAborted);
             if (rehashed)
             {
                 await users.UpdatePasswordHashAsync(user.Id, newHash);

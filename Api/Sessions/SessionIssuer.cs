@@ -1,3 +1,4 @@
+using Api.Infrastructure;
 using Npgsql;
 
 namespace Api.Sessions;
@@ -11,7 +12,7 @@ public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie)
     /// </summary>
     public async Task<bool> EndCarriedSessionAsync(HttpContext http)
     {
-        if (!SessionToken.TryHash(cookie.Read(http.Request), out var tokenHash))
+        if (!SecretToken.TryHash(cookie.Read(http.Request), out var tokenHash))
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using Api.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Api.Sessions;
@@ -14,7 +15,7 @@ public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions,
     public async Task<AuthenticatedSession?> ResolveAsync(HttpContext http, SessionLookup lookup)
     {
         var token = cookie.Read(http.Request);
-        if (!SessionToken.TryHash(token, out var tokenHash))
+        if (!SecretToken.TryHash(token, out var tokenHash))
         {
             return Reject(http, cookieWasSent: token is not null);
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using Api.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -26,7 +27,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
     /// <summary>Creates a session; only the token's hash is stored. Joins <paramref name="transaction"/> when given.</summary>
     public async Task<NewSession> CreateAsync(long userId, bool rememberMe, string? userAgent, IPAddress? ip, NpgsqlTransaction? transaction = null)
     {
-        var token = SessionToken.Create();
+        var token = SecretToken.Create();
         var now = time.GetUtcNow().UtcDateTime;
         var absoluteExpiresAt = now + _settings.AbsoluteLifetime;
         var expiresAt = Min(now + _settings.WindowFor(rememberMe), absoluteExpiresAt);
@@ -38,7 +39,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
             """;
         var parameters = new
         {
-            TokenHash = SessionToken.Hash(token),
+            TokenHash = SecretToken.Hash(token),
             UserId = userId,
             Now = now,
             ExpiresAt = expiresAt,

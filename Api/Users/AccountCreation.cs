@@ -1,5 +1,6 @@
 using Api.Passwords;
 using FluentValidation;
+using Npgsql;
 
 namespace Api.Users;
 
@@ -27,16 +28,22 @@ public enum AccountCreationOutcome
 public sealed class AccountCreation(UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter)
 {
     /// <summary>Hashes and stores an already validated user.</summary>
-    public async Task<(AccountCreationOutcome Outcome, long Id)> CreateAsync(NewUser user, CancellationToken cancellationToken)
+    public async Task<(AccountCreationOutcome Outcome, long Id)> CreateAsync(NewUser user, CancellationToken cancellationToken) =>
+        await HashPasswordAsync(user, cancellationToken) is { } hash ? await InsertAsync(user, hash) : (AccountCreationOutcome.Busy, 0);
+
+    /// <summary>The password's hash, or null when no bcrypt slot freed up. Runs outside any transaction: bcrypt is slow.</summary>
+    public async Task<string?> HashPasswordAsync(NewUser user, CancellationToken cancellationToken)
     {
         var (ran, hash) = await limiter.TryRunAsync(() => hasher.Hash(user.Password!), cancellationToken);
-        if (!ran)
-        {
-            return (AccountCreationOutcome.Busy, 0);
-        }
+        return ran ? hash : null;
+    }
+
+    /// <summary>Stores the user with an already computed hash; joins <paramref name="transaction"/> when given.</summary>
+    public async Task<(AccountCreationOutcome Outcome, long Id)> InsertAsync(NewUser user, string passwordHash, NpgsqlTransaction? transaction = null)
+    {
         try
         {
-            return (AccountCreationOutcome.Created, await users.CreateAsync(user.Email!, user.Name!, user.Role!, hash));
+            return (AccountCreationOutcome.Created, await users.CreateAsync(user.Email!, user.Name!, user.Role!, passwordHash, transaction));
         }
         catch (DuplicateEmailException)
         {

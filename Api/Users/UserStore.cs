@@ -28,18 +28,24 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
             new { email });
     }
 
+    /// <summary>Inserts the user; joins <paramref name="transaction"/> when given.</summary>
     /// <exception cref="DuplicateEmailException">The email is taken, in any letter case.</exception>
-    public async Task<long> CreateAsync(string email, string name, string role, string passwordHash)
+    public async Task<long> CreateAsync(string email, string name, string role, string passwordHash, NpgsqlTransaction? transaction = null)
     {
-        var now = time.GetUtcNow().UtcDateTime;
-        await using var connection = await dataSource.OpenConnectionAsync();
+        const string sql = """
+            INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
+            VALUES (@email, @name, @role, @passwordHash, @now, @now)
+            RETURNING id
+            """;
+        var parameters = new { email, name, role, passwordHash, now = time.GetUtcNow().UtcDateTime };
         try
         {
-            return await connection.ExecuteScalarAsync<long>("""
-                INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
-                VALUES (@email, @name, @role, @passwordHash, @now, @now)
-                RETURNING id
-                """, new { email, name, role, passwordHash, now });
+            if (transaction is not null)
+            {
+                return await transaction.Connection!.ExecuteScalarAsync<long>(sql, parameters, transaction);
+            }
+            await using var connection = await dataSource.OpenConnectionAsync();
+            return await connection.ExecuteScalarAsync<long>(sql, parameters);
         }
         catch (PostgresException e) when (e.SqlState == UniqueViolation)
         {

@@ -24,8 +24,11 @@ public static class UsersEndpoints
         group.MapPost("/password", ChangePassword)
             .WithName("ChangePassword")
             .WithSummary("Change the password: every other session of the user ends, and this one gets a new cookie.")
+            .WithDescription("The current password is checked under the same throttle as login: a wrong one is 400, a locked account or browser 429 with Retry-After.")
             .WithValidation<ChangePasswordRequest>()
+            .RequireRateLimiting(Security.SecurityConfiguration.AuthRateLimit)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         return routes;
@@ -47,24 +50,27 @@ public static class UsersEndpoints
 
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePassword(
         ChangePasswordRequest request, CurrentSession current, HttpContext http,
-        UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter, SessionIssuer issuer)
+        Credentials credentials, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter, SessionIssuer issuer)
     {
         var session = current.Session;
-        var stored = await users.FindCredentialsAsync(session.Email);
-        // Checking the old password and hashing the new one share one slot: both are bcrypt.
-        var (ran, newHash) = await limiter.TryRunAsync(
-            () => stored is not null && hasher.Verify(request.CurrentPassword!, stored.PasswordHash) ? hasher.Hash(request.NewPassword!) : null,
-            http.RequestAborted);
+        var check = await credentials.CheckAsync(session.UserId, request.CurrentPassword!, http);
+        switch (check.Check)
+        {
+            case CredentialCheck.Busy:
+                return PasswordProblems.Busy(http);
+            case CredentialCheck.Locked:
+                // Never 401 here: an SPA reads 401 as "logged out", and the session is fine.
+                return AuthProblems.TooManyAttempts(http, check.RetryAfter!.Value);
+            case CredentialCheck.Invalid:
+                return TypedResults.ValidationProblem(
+                    new Dictionary<string, string[]> { ["currentPassword"] = ["The current password is wrong."] });
+        }
+
+        var (ran, newHash) = await limiter.TryRunAsync(() => hasher.Hash(request.NewPassword!), http.RequestAborted);
         if (!ran)
         {
             return PasswordProblems.Busy(http);
         }
-        if (newHash is null)
-        {
-            return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["currentPassword"] = ["The current password is wrong."] });
-        }
-
         await users.ChangePasswordAsync(session.UserId, newHash, transaction => issuer.StartAsync(http, session.UserId, session.RememberMe, transaction));
         return TypedResults.NoContent();
     }

@@ -2,13 +2,13 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Api.Sessions;
+namespace Api.Infrastructure;
 
 /// <summary>
-/// The cookie's secret: 32 bytes from the CSPRNG, base64url. Only its SHA-256 reaches the database, so the sessions
-/// table alone never lets anyone act as a user.
+/// A bearer secret kept in a cookie (a session, a trusted device): 32 bytes from the CSPRNG, base64url. Only its SHA-256
+/// reaches the database, so a leaked table alone never lets anyone present it.
 /// </summary>
-internal static class SessionToken
+public static class SecretToken
 {
     private const int TokenBytes = 32;
     public const int EncodedLength = 43;
@@ -17,7 +17,7 @@ internal static class SessionToken
 
     /// <summary>
     /// Hashes the token's text rather than its decoded bytes: two spellings of one byte string (the last character's
-    /// unused bits) must not both open the session. Anything not shaped like a token is refused before any database work.
+    /// unused bits) must not both be accepted. Anything not shaped like a token is refused before any database work.
     /// </summary>
     public static bool TryHash(string? token, out byte[] hash)
     {

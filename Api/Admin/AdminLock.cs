@@ -1,0 +1,30 @@
+using Dapper;
+using Npgsql;
+
+namespace Api.Admin;
+
+/// <summary>
+/// Every admin mutation runs in a transaction that holds one advisory lock and then re-checks that its caller is still an
+/// active admin. Mutations thus run one at a time, and one that raced the caller's own demotion or disabling is refused:
+/// the filter's check at the start of the request is not enough, since a demotion may commit while it waits.
+/// </summary>
+public static class AdminLock
+{
+    internal const long Key = 7_310_564_220_117_403_502;
+
+    /// <summary>Begins the transaction, takes the lock and re-checks the actor; null (nothing held) when they are no longer an active admin.</summary>
+    public static async Task<NpgsqlTransaction?> BeginAsync(NpgsqlConnection connection, long actorId)
+    {
+        var transaction = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@Key)", new { Key }, transaction);
+        // A statement of its own: under READ COMMITTED it takes a snapshot after the lock was granted, so it sees a
+        // demotion that committed while this transaction waited. In the lock's statement it would not.
+        if (await connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = @actorId AND role = 'admin' AND disabled_at IS NULL)", new { actorId }, transaction))
+        {
+            return transaction;
+        }
+        await transaction.DisposeAsync();
+        return null;
+    }
+}
