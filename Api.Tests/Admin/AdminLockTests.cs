@@ -16,11 +16,15 @@ public sealed class AdminLockTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     private readonly HttpClient _client = api.Factory.CreateBareClient();
 
-    public static TheoryData<string> Mutations => ["create", "revoke", "update"];
+    public static TheoryData<string, string> Mutations => new()
+    {
+        { "create", "demote" }, { "revoke", "demote" }, { "update", "demote" },
+        { "create", "revoke the session" }, { "update", "revoke the session" },
+    };
 
     [Theory]
     [MemberData(nameof(Mutations))]
-    public async Task An_admin_demoted_while_their_request_was_in_flight_is_refused_and_nothing_changes(string mutation)
+    public async Task An_admin_demoted_or_logged_out_while_their_request_was_in_flight_is_refused_and_nothing_changes(string mutation, string meanwhile)
     {
         var admin = await api.Factory.CreateUserAsync("admin");
         var adminToken = await _client.LoginAsync(admin);
@@ -40,7 +44,8 @@ public sealed class AdminLockTests(ApiFixture api) : IClassFixture<ApiFixture>
             _ => Send(HttpMethod.Patch, $"/admin/users/{victim.Id}", adminToken, new { role = "admin" }),
         };
         await WaitForLockWaiterOrCompletionAsync(request);
-        await demotion.ExecuteAsync("UPDATE users SET role = 'user' WHERE id = @Id", new { admin.Id }, transaction);
+        await demotion.ExecuteAsync(meanwhile == "demote" ? "UPDATE users SET role = 'user' WHERE id = @Id" : "DELETE FROM sessions WHERE user_id = @Id",
+            new { admin.Id }, transaction);
         await transaction.CommitAsync();
 
         using var response = await request;

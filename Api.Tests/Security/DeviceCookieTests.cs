@@ -92,20 +92,96 @@ public sealed class DeviceCookieTests(ApiFixture api) : IClassFixture<ApiFixture
         var second = await api.Factory.CreateUserAsync();
         var stranger = await api.Factory.CreateUserAsync();
         var (_, device) = await LoginAsync(first, device: null);
-        var (_, sameDevice) = await LoginAsync(second, device);
-        Assert.Equal(device, sameDevice);
+        var (_, rotated) = await LoginAsync(second, device);
         foreach (var user in new[] { first, second, stranger })
         {
             await FailAsync(user.Email, 5, device: null);
         }
 
-        using var firstLogin = await SendLoginAsync(first.Email, first.Password, device);
-        using var secondLogin = await SendLoginAsync(second.Email, second.Password, device);
-        using var strangerLogin = await SendLoginAsync(stranger.Email, stranger.Password, device);
+        using var firstLogin = await SendLoginAsync(first.Email, first.Password, rotated);
+        using var secondLogin = await SendLoginAsync(second.Email, second.Password, ApiClient.DeviceTokenFrom(firstLogin));
+        using var strangerLogin = await SendLoginAsync(stranger.Email, stranger.Password, ApiClient.DeviceTokenFrom(secondLogin));
 
         Assert.Equal(HttpStatusCode.OK, firstLogin.StatusCode);
         Assert.Equal(HttpStatusCode.OK, secondLogin.StatusCode);
         await strangerLogin.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task Every_login_issues_a_fresh_device_token_so_a_token_someone_else_knows_never_vouches_for_a_new_account()
+    {
+        var attacker = await api.Factory.CreateUserAsync();
+        var victim = await api.Factory.CreateUserAsync();
+        // A shared computer: the attacker logs in, notes the cookie, and leaves it there for the victim.
+        var (_, known) = await LoginAsync(attacker, device: null);
+        var (_, victimsDevice) = await LoginAsync(victim, known);
+        Assert.NotEqual(known, victimsDevice);
+        await FailAsync(victim.Email, 5, device: null);
+
+        using var withKnownToken = await SendLoginAsync(victim.Email, victim.Password, known);
+        using var withVictimsToken = await SendLoginAsync(victim.Email, victim.Password, victimsDevice);
+
+        await withKnownToken.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.Equal(HttpStatusCode.OK, withVictimsToken.StatusCode);
+    }
+
+    [Fact]
+    public async Task Changing_the_password_ends_every_other_browsers_trust_but_keeps_this_ones()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        var (_, oldBrowser) = await LoginAsync(user, device: null);
+        var (session, thisBrowser) = await LoginAsync(user, device: null);
+        const string newPassword = "a new password for everyone";
+        using (var change = await _client.SendWithCookieAsync(HttpMethod.Post, "/profile/password", $"{ApiClient.CookieName}={session}; {DeviceCookie}={thisBrowser}",
+            JsonContent.Create(new { currentPassword = user.Password, newPassword })))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, change.StatusCode);
+        }
+        await FailAsync(user.Email, 5, device: null);
+
+        using var fromOldBrowser = await SendLoginAsync(user.Email, newPassword, oldBrowser);
+        using var fromThisBrowser = await SendLoginAsync(user.Email, newPassword, thisBrowser);
+
+        await fromOldBrowser.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.Equal(HttpStatusCode.OK, fromThisBrowser.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admins_log_out_everywhere_ends_every_browsers_trust()
+    {
+        var admin = await api.Factory.CreateUserAsync("admin");
+        var adminSession = await _client.LoginAsync(admin);
+        var user = await api.Factory.CreateUserAsync();
+        var (_, device) = await LoginAsync(user, device: null);
+
+        using (var revoke = await _client.SendWithCookieAsync(HttpMethod.Delete, $"/admin/users/{user.Id}/sessions", $"{ApiClient.CookieName}={adminSession}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        }
+
+        Assert.Equal(0, await api.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM login_devices WHERE user_id = @Id", new { user.Id }));
+        await FailAsync(user.Email, 5, device: null);
+        using var login = await SendLoginAsync(user.Email, user.Password, device);
+        await login.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task A_user_keeps_only_their_ten_most_recent_browsers()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        var devices = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            devices.Add((await LoginAsync(user, device: null)).Device);
+            api.Factory.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal(10, await api.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM login_devices WHERE user_id = @Id", new { user.Id }));
+        await FailAsync(user.Email, 5, device: null);
+        using var oldest = await SendLoginAsync(user.Email, user.Password, devices[0]);
+        using var newest = await SendLoginAsync(user.Email, user.Password, devices[^1]);
+        await oldest.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.Equal(HttpStatusCode.OK, newest.StatusCode);
     }
 
     [Theory]

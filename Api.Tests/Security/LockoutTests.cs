@@ -229,3 +229,20 @@ public sealed class PasswordChangeRateLimitTests(PasswordChangeRateLimitFixture 
         return ApiClient.SessionTokenFrom(response)!;
     }
 }
+
+public sealed class PasswordUpgradeTests(ApiFixture api) : IClassFixture<ApiFixture>
+{
+    [Fact]
+    public async Task An_outdated_hash_is_upgraded_only_while_it_is_still_the_stored_one()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        var users = api.Factory.Services.GetRequiredService<Api.Users.UserStore>();
+        var stored = await api.Factory.ScalarSqlAsync<string>("SELECT password_hash FROM users WHERE id = @Id", new { user.Id });
+        // A password change commits between a login's check of the old hash and its upgrade of that hash.
+        await api.Factory.ExecuteSqlAsync("UPDATE users SET password_hash = 'changed meanwhile' WHERE id = @Id", new { user.Id });
+
+        await users.UpgradePasswordHashAsync(user.Id, stored, "upgraded old password");
+
+        Assert.Equal("changed meanwhile", await api.Factory.ScalarSqlAsync<string>("SELECT password_hash FROM users WHERE id = @Id", new { user.Id }));
+    }
+}

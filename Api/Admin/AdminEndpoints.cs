@@ -48,7 +48,7 @@ public static class AdminEndpoints
     public static async Task<Results<Created<AdminUserResponse>, ProblemHttpResult>> CreateUser(
         NewUser request, HttpContext http, CurrentSession current, UserAdministration administration, UserDirectory directory)
     {
-        var (change, id) = await administration.CreateAsync(current.Session.UserId, request, http.RequestAborted);
+        var (change, id) = await administration.CreateAsync(Actor(current), request, http.RequestAborted);
         return change switch
         {
             AdminChange.Applied => TypedResults.Created($"/admin/users/{id}", await directory.FindAsync(id)),
@@ -61,7 +61,7 @@ public static class AdminEndpoints
     public static async Task<Results<Ok<AdminUserResponse>, ProblemHttpResult>> UpdateUser(
         long id, UpdateUserRequest request, CurrentSession current, UserAdministration administration)
     {
-        var (change, user) = await administration.UpdateAsync(current.Session.UserId, id, request);
+        var (change, user) = await administration.UpdateAsync(Actor(current), id, request);
         return change switch
         {
             AdminChange.Applied => TypedResults.Ok(user),
@@ -75,12 +75,14 @@ public static class AdminEndpoints
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeUserSessions(long id, CurrentSession current, UserAdministration administration) =>
-        await administration.RevokeSessionsAsync(current.Session.UserId, id) switch
+        await administration.RevokeSessionsAsync(Actor(current), id) switch
         {
             AdminChange.Applied => TypedResults.NoContent(),
             AdminChange.NotFound => UserProblems.NotFound(),
             _ => NoLongerAdmin(),
         };
+
+    private static AdminActor Actor(CurrentSession current) => new(current.Session.UserId, current.Session.SessionId);
 
     private static ProblemHttpResult NoLongerAdmin() => TypedResults.Problem(
         statusCode: StatusCodes.Status403Forbidden,

@@ -12,15 +12,22 @@ public static class AdminLock
 {
     internal const long Key = 7_310_564_220_117_403_502;
 
-    /// <summary>Begins the transaction, takes the lock and re-checks the actor; null (nothing held) when they are no longer an active admin.</summary>
-    public static async Task<NpgsqlTransaction?> BeginAsync(NpgsqlConnection connection, long actorId)
+    /// <summary>
+    /// Begins the transaction, takes the lock and re-checks the actor and the session they act through; null (nothing
+    /// held) when they are no longer an active admin, or that session was revoked meanwhile (a suspected hijack).
+    /// </summary>
+    public static async Task<NpgsqlTransaction?> BeginAsync(NpgsqlConnection connection, AdminActor actor)
     {
         var transaction = await connection.BeginTransactionAsync();
         await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@Key)", new { Key }, transaction);
         // A statement of its own: under READ COMMITTED it takes a snapshot after the lock was granted, so it sees a
         // demotion that committed while this transaction waited. In the lock's statement it would not.
         if (await connection.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = @actorId AND role = 'admin' AND disabled_at IS NULL)", new { actorId }, transaction))
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM users u JOIN sessions s ON s.user_id = u.id
+                WHERE u.id = @UserId AND s.id = @SessionId AND u.role = 'admin' AND u.disabled_at IS NULL)
+            """, actor, transaction))
         {
             return transaction;
         }
@@ -28,3 +35,6 @@ public static class AdminLock
         return null;
     }
 }
+
+/// <summary>The admin behind a mutation, and the session they act through.</summary>
+public sealed record AdminActor(long UserId, Guid SessionId);

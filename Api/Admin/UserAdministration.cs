@@ -1,3 +1,4 @@
+using Api.Auth;
 using Api.Sessions;
 using Api.Users;
 using Dapper;
@@ -18,11 +19,11 @@ public enum AdminChange
 /// <summary>
 /// Every change an admin makes to users. Each runs under <see cref="AdminLock"/>, so two admins demoting each other at
 /// once can never leave the system without one, and an admin demoted mid-request changes nothing. A role change or a
-/// disabled account ends every session of that user in the same transaction.
+/// disabled account ends every session of that user, and every browser's trust in them, in the same transaction.
 /// </summary>
 public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreation accounts, SessionStore sessions, TimeProvider time)
 {
-    public async Task<(AdminChange Change, long Id)> CreateAsync(long actorId, NewUser user, CancellationToken cancellationToken)
+    public async Task<(AdminChange Change, long Id)> CreateAsync(AdminActor actor, NewUser user, CancellationToken cancellationToken)
     {
         // bcrypt first, outside the transaction: the lock is never held for the length of a hash.
         if (await accounts.HashPasswordAsync(user, cancellationToken) is not { } hash)
@@ -30,7 +31,7 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
             return (AdminChange.Busy, 0);
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await AdminLock.BeginAsync(connection, actorId);
+        await using var transaction = await AdminLock.BeginAsync(connection, actor);
         if (transaction is null)
         {
             return (AdminChange.ActorNoLongerAdmin, 0);
@@ -44,10 +45,10 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
         return (AdminChange.Applied, id);
     }
 
-    public async Task<(AdminChange Change, AdminUserResponse? User)> UpdateAsync(long actorId, long userId, UpdateUserRequest request)
+    public async Task<(AdminChange Change, AdminUserResponse? User)> UpdateAsync(AdminActor actor, long userId, UpdateUserRequest request)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await AdminLock.BeginAsync(connection, actorId);
+        await using var transaction = await AdminLock.BeginAsync(connection, actor);
         if (transaction is null)
         {
             return (AdminChange.ActorNoLongerAdmin, null);
@@ -58,7 +59,7 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
         {
             return (AdminChange.NotFound, null);
         }
-        if (userId == actorId && ((request.Role is not null && request.Role != Roles.Admin) || request.Disabled == true))
+        if (userId == actor.UserId && ((request.Role is not null && request.Role != Roles.Admin) || request.Disabled == true))
         {
             return (AdminChange.WouldLockOutSelf, null);
         }
@@ -76,16 +77,17 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
         if (updated.Role != target.Role || (updated.DisabledAt is not null && target.DisabledAt is null))
         {
             await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+            await LoginThrottle.ForgetDevicesAsync(transaction, userId);
         }
         await transaction.CommitAsync();
         return (AdminChange.Applied, updated);
     }
 
     /// <summary>Ends every session of the user.</summary>
-    public async Task<AdminChange> RevokeSessionsAsync(long actorId, long userId)
+    public async Task<AdminChange> RevokeSessionsAsync(AdminActor actor, long userId)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await AdminLock.BeginAsync(connection, actorId);
+        await using var transaction = await AdminLock.BeginAsync(connection, actor);
         if (transaction is null)
         {
             return AdminChange.ActorNoLongerAdmin;
@@ -95,6 +97,7 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
             return AdminChange.NotFound;
         }
         await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+        await LoginThrottle.ForgetDevicesAsync(transaction, userId);
         await transaction.CommitAsync();
         return AdminChange.Applied;
     }

@@ -29,7 +29,10 @@ public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, Us
     public Task<CredentialResult> CheckAsync(string email, string password, HttpContext http) =>
         CheckAsync(email, userId: null, password, http);
 
-    /// <summary>Checks the current password of a signed-in user, under the same throttle as login.</summary>
+    /// <summary>
+    /// Checks the current password of a signed-in user, under the same throttle as login. The caller is about to replace
+    /// the hash, so an outdated one is not upgraded here.
+    /// </summary>
     public Task<CredentialResult> CheckAsync(long userId, string password, HttpContext http) =>
         CheckAsync(email: null, userId, password, http);
 
@@ -37,6 +40,11 @@ public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, Us
     {
         var deviceHash = devices.Read(http.Request);
         var lookup = await throttle.LookupAsync(email, userId, deviceHash);
+        if (userId is not null && lookup.Id is null)
+        {
+            // The signed-in user's row is gone: nothing to check, and no email to count against.
+            return new CredentialResult(CredentialCheck.Invalid);
+        }
         // Refused before any bcrypt, and for a correct password too: a lock that a right guess could lift would tell the
         // attacker which guess was right.
         if (throttle.LockedFor(lookup) is { } lockedFor)
@@ -72,14 +80,14 @@ public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, Us
         }
 
         await throttle.ClearAsync(reservation);
-        if (hasher.NeedsRehash(user.PasswordHash))
+        if (userId is null && hasher.NeedsRehash(user.PasswordHash))
         {
             // The password is known to be right only now, so this is the one moment an old hash can be upgraded.
             // Without a free slot the upgrade simply waits for a later login.
             var (rehashed, newHash) = await limiter.TryRunAsync(() => hasher.Hash(password), http.RequestAborted);
             if (rehashed)
             {
-                await users.UpdatePasswordHashAsync(user.Id, newHash);
+                await users.UpgradePasswordHashAsync(user.Id, user.PasswordHash, newHash);
             }
         }
         return new CredentialResult(CredentialCheck.Valid, user);

@@ -71,6 +71,8 @@ public sealed record ThrottleReservation(string EmailKey, long? UserId, byte[]? 
 /// </summary>
 public sealed class LoginThrottle(NpgsqlDataSource dataSource, TimeProvider time, IOptions<LoginThrottleOptions> options) : ICleanupTask
 {
+    public const int MaxDevicesPerUser = 10;
+
     private readonly LoginThrottleOptions _options = options.Value;
     private readonly Lockout _account = new(options.Value.FreeAttempts, options.Value.BaseLockout, options.Value.MaxLockout);
     private readonly Lockout _device = new(options.Value.DeviceFreeAttempts, options.Value.BaseLockout, options.Value.MaxLockout);
@@ -185,7 +187,7 @@ public sealed class LoginThrottle(NpgsqlDataSource dataSource, TimeProvider time
         await connection.ExecuteAsync(reservation.DeviceHash is null
             ? """
               WITH cleared AS (DELETE FROM login_throttle WHERE email_key = @EmailKey AND failed_count <= @reserved RETURNING 1)
-              UPDATE login_throttle SET failed_count = failed_count - @reserved,
+              UPDATE login_throttle SET failed_count = GREATEST(failed_count - @reserved, 0),
                   locked_until = CASE WHEN failed_count - @reserved >= @FreeAttempts THEN locked_until END
               WHERE email_key = @EmailKey AND NOT EXISTS (SELECT 1 FROM cleared)
               """
@@ -197,24 +199,40 @@ public sealed class LoginThrottle(NpgsqlDataSource dataSource, TimeProvider time
     }
 
     /// <summary>
-    /// After a successful login or registration: the browser's device token vouches for the user, for
-    /// <see cref="LoginThrottleOptions.DeviceLifetime"/> from now. The token the browser presented is kept when it already
-    /// vouches for some account (one browser, several accounts); any other is replaced by <paramref name="freshHash"/>, so
-    /// no value the server never issued becomes trusted. True when the presented token was kept.
+    /// After a successful login or registration: a fresh device token vouches for the user, for
+    /// <see cref="LoginThrottleOptions.DeviceLifetime"/> from now, and takes over whatever other accounts the presented
+    /// token vouched for (one browser, several accounts). The presented value itself is never kept, so a token someone
+    /// else knows (a shared computer) never comes to vouch for a new account. Each user keeps their
+    /// <see cref="MaxDevicesPerUser"/> most recently used browsers: every trusted browser is a budget of its own, and
+    /// they must not pile up.
     /// </summary>
-    public async Task<bool> TrustDeviceAsync(byte[]? presentedHash, byte[] freshHash, long userId)
+    public async Task TrustDeviceAsync(byte[]? presentedHash, byte[] freshHash, long userId)
     {
         var now = Now();
         await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.ExecuteScalarAsync<bool>("""
-            INSERT INTO login_devices AS d (token_hash, user_id, created_at, expires_at)
-            SELECT CASE WHEN EXISTS (SELECT 1 FROM login_devices WHERE token_hash = @presentedHash AND expires_at > @now)
-                        THEN @presentedHash ELSE @freshHash END,
-                   @userId, @now, @expiresAt
-            ON CONFLICT (token_hash, user_id) DO UPDATE SET expires_at = EXCLUDED.expires_at
-            RETURNING (d.token_hash = @presentedHash) IS TRUE
-            """, new { presentedHash, freshHash, userId, now, expiresAt = now + _options.DeviceLifetime });
+        await connection.ExecuteAsync("""
+            WITH moved AS (
+                    UPDATE login_devices SET token_hash = @freshHash
+                    WHERE token_hash = @presentedHash AND user_id <> @userId AND expires_at > @now),
+                 replaced AS (DELETE FROM login_devices WHERE token_hash = @presentedHash AND user_id = @userId)
+            INSERT INTO login_devices (token_hash, user_id, created_at, expires_at)
+            VALUES (@freshHash, @userId, @now, @expiresAt);
+
+            DELETE FROM login_devices
+            WHERE user_id = @userId AND token_hash IN (
+                SELECT token_hash FROM login_devices WHERE user_id = @userId ORDER BY expires_at DESC OFFSET @MaxDevicesPerUser);
+            """, new { presentedHash, freshHash, userId, now, expiresAt = now + _options.DeviceLifetime, MaxDevicesPerUser });
     }
+
+    /// <summary>
+    /// The user's browsers no longer vouch for them, all but <paramref name="keepHash"/>'s: after a password change every
+    /// other browser earned its trust with a password that no longer counts; after disabling, a role change or "log out
+    /// everywhere", none should keep it. Joins <paramref name="transaction"/>.
+    /// </summary>
+    public static Task ForgetDevicesAsync(NpgsqlTransaction transaction, long userId, byte[]? keepHash = null) =>
+        transaction.Connection!.ExecuteAsync(
+            "DELETE FROM login_devices WHERE user_id = @userId AND (@keepHash::bytea IS NULL OR token_hash <> @keepHash)",
+            new { userId, keepHash }, transaction);
 
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {

@@ -15,7 +15,7 @@ internal sealed partial class DatabaseUnavailableExceptionHandler(
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (!IsUnavailable(exception))
+        if (!DatabaseErrors.IsUnavailable(exception))
         {
             return false;
         }
@@ -40,15 +40,6 @@ internal sealed partial class DatabaseUnavailableExceptionHandler(
             },
         });
     }
-
-    internal static bool IsUnavailable(Exception exception) => exception switch
-    {
-        NpgsqlException { IsTransient: true } => true,
-        // Npgsql reports an exhausted pool and a connect timeout as NpgsqlException wrapping a TimeoutException.
-        NpgsqlException { InnerException: TimeoutException } => true,
-        TimeoutException => true,
-        _ => false,
-    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answered 503: {Kind}: {Message}")]
     private partial void LogUnavailable(string kind, string message);

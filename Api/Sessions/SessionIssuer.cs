@@ -21,13 +21,18 @@ public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie)
     }
 
     /// <summary>Creates a session for the user and sets its cookie on the response.</summary>
-    public async Task<NewSession> StartAsync(HttpContext http, long userId, bool rememberMe, NpgsqlTransaction? transaction = null)
-    {
-        var session = await sessions.CreateAsync(
-            userId, rememberMe, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress, transaction);
+    public async Task StartAsync(HttpContext http, long userId, bool rememberMe) =>
+        WriteCookie(http, await CreateAsync(http, userId, rememberMe), rememberMe);
+
+    /// <summary>
+    /// Creates a session for the user in <paramref name="transaction"/> (or on its own), without touching the response:
+    /// a use case that spans tables writes the cookie with <see cref="WriteCookie"/> only after it committed.
+    /// </summary>
+    public Task<NewSession> CreateAsync(HttpContext http, long userId, bool rememberMe, NpgsqlTransaction? transaction = null) =>
+        sessions.CreateAsync(userId, rememberMe, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress, transaction);
+
+    public void WriteCookie(HttpContext http, NewSession session, bool rememberMe) =>
         cookie.Write(http.Response, session.Token, rememberMe ? session.ExpiresAt - session.CreatedAt : null);
-        return session;
-    }
 
     public void ExpireCookie(HttpContext http) => cookie.Expire(http.Response);
 }

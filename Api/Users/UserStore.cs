@@ -61,27 +61,21 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
             new { userId, name, now = time.GetUtcNow().UtcDateTime });
     }
 
-    /// <summary>
-    /// Stores the new hash and ends every session of the user, then lets <paramref name="startSession"/> create the one
-    /// that survives, all in one transaction: no moment exists in which the old password's sessions still work.
-    /// </summary>
-    public async Task ChangePasswordAsync(long userId, string passwordHash, Func<NpgsqlTransaction, Task> startSession)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await connection.ExecuteAsync(
+    /// <summary>Sets a new password hash, in the caller's transaction (a password change ends sessions with it).</summary>
+    public static Task SetPasswordHashAsync(NpgsqlTransaction transaction, long userId, string passwordHash, DateTime now) =>
+        transaction.Connection!.ExecuteAsync(
             "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @userId",
-            new { userId, passwordHash, now = time.GetUtcNow().UtcDateTime }, transaction);
-        await connection.ExecuteAsync("DELETE FROM sessions WHERE user_id = @userId", new { userId }, transaction);
-        await startSession(transaction);
-        await transaction.CommitAsync();
-    }
+            new { userId, passwordHash, now }, transaction);
 
-    public async Task UpdatePasswordHashAsync(long userId, string passwordHash)
+    /// <summary>
+    /// Replaces an outdated hash of the same password, only if it is still the stored one: a password change that
+    /// committed meanwhile must not be undone by a login that verified the old password a moment before.
+    /// </summary>
+    public async Task UpgradePasswordHashAsync(long userId, string verifiedHash, string passwordHash)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await connection.ExecuteAsync(
-            "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @userId",
-            new { userId, passwordHash, now = time.GetUtcNow().UtcDateTime });
+            "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @userId AND password_hash = @verifiedHash",
+            new { userId, verifiedHash, passwordHash, now = time.GetUtcNow().UtcDateTime });
     }
 }

@@ -6,6 +6,7 @@ public static class UsersConfiguration
     {
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<AccountCreation>();
+        builder.Services.AddSingleton<PasswordChange>();
         return builder;
     }
 }

@@ -50,7 +50,7 @@ public static class UsersEndpoints
 
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePassword(
         ChangePasswordRequest request, CurrentSession current, HttpContext http,
-        Credentials credentials, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter, SessionIssuer issuer)
+        Credentials credentials, PasswordHasher hasher, PasswordWorkLimiter limiter, PasswordChange change)
     {
         var session = current.Session;
         var check = await credentials.CheckAsync(session.UserId, request.CurrentPassword!, http);
@@ -71,7 +71,7 @@ public static class UsersEndpoints
         {
             return PasswordProblems.Busy(http);
         }
-        await users.ChangePasswordAsync(session.UserId, newHash, transaction => issuer.StartAsync(http, session.UserId, session.RememberMe, transaction));
+        await change.ApplyAsync(http, session, newHash);
         return TypedResults.NoContent();
     }
 }

@@ -14,3 +14,6 @@ CREATE TABLE login_devices (
 
 CREATE INDEX login_devices_user_id_idx ON login_devices (user_id);
 CREATE INDEX login_devices_expires_at_idx ON login_devices (expires_at);
+
+-- A failure count never goes below zero, whatever order parallel successes and give-backs commit in.
+ALTER TABLE login_throttle ADD CONSTRAINT login_throttle_failed_count_check CHECK (failed_count >= 0);

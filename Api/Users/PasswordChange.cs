@@ -1,0 +1,25 @@
+using Api.Auth;
+using Api.Sessions;
+using Npgsql;
+
+namespace Api.Users;
+
+/// <summary>
+/// A signed-in user's new password takes effect everywhere at once: in one transaction the hash is replaced, every session
+/// of the user ends, every browser but this one stops vouching for them, and this browser gets a new session. The cookie
+/// is written only after the commit, so a failure leaves the old password, sessions and cookie as they were.
+/// </summary>
+public sealed class PasswordChange(NpgsqlDataSource dataSource, SessionStore sessions, SessionIssuer issuer, DeviceCookie devices, TimeProvider time)
+{
+    public async Task ApplyAsync(HttpContext http, AuthenticatedSession current, string newPasswordHash)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await UserStore.SetPasswordHashAsync(transaction, current.UserId, newPasswordHash, time.GetUtcNow().UtcDateTime);
+        await sessions.DeleteAllForUserAsync(current.UserId, transaction: transaction);
+        await LoginThrottle.ForgetDevicesAsync(transaction, current.UserId, keepHash: devices.Read(http.Request));
+        var session = await issuer.CreateAsync(http, current.UserId, current.RememberMe, transaction);
+        await transaction.CommitAsync();
+        issuer.WriteCookie(http, session, current.RememberMe);
+    }
+}
