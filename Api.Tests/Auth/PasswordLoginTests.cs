@@ -67,13 +67,15 @@ public sealed class PasswordLoginTests(ApiFixture api) : IClassFixture<ApiFixtur
     }
 
     [Fact]
-    public async Task Login_with_a_password_containing_nul_is_just_a_wrong_password()
+    public async Task Login_with_a_password_containing_nul_is_a_400_naming_the_field_and_costs_no_attempt()
     {
         var user = await api.Factory.CreateUserAsync();
 
         using var response = await _client.PostLoginAsync(user.Email, user.Password + "\0");
 
-        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("password", out _), problem.ToString());
+        Assert.Equal(0, await api.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM login_throttle WHERE email_key = lower(@Email)", new { user.Email }));
     }
 
     [Theory]

@@ -32,6 +32,10 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
         builder.UseSetting("ConnectionStrings:Postgres", connectionString);
         // Cost 4 is bcrypt's minimum: the tests exercise the algorithm's logic, not its slowness.
         builder.UseSetting("Passwords:WorkFactor", "4");
+        // The whole suite runs in parallel on two cores, where opening a connection has been seen to take over the
+        // product's 3 s; tests of timeouts set their own.
+        builder.UseSetting("Database:ConnectTimeout", "00:00:30");
+        builder.UseSetting("Database:CommandTimeout", "00:00:30");
         // In-process requests have no client IP, so they all share one rate-limit partition; tests of the limit set their own.
         builder.UseSetting("RateLimiting:AuthPermitLimit", "100000");
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

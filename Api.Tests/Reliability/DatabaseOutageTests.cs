@@ -56,7 +56,8 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
             var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
             Assert.True(watch.Elapsed < Bound, $"{method} {path} took {watch.Elapsed.TotalSeconds:F1} s");
             Assert.NotNull(response.Headers.RetryAfter);
-            Assert.Empty(ApiClient.SetCookieHeaders(response));
+            // Only logout touches the cookie (it expires it, see below); every other request keeps the session.
+            Assert.Equal(path == "/logout", ApiClient.SetCookieHeaders(response).Any());
             Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
         }
         using (var live = await client.GetAsync("/health/live"))
@@ -70,6 +71,59 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         using var dashboard = await client.GetWithSessionAsync("/dashboard", token);
         Assert.Equal(2, (await dashboard.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("visits").GetInt64());
         using var login = await client.PostLoginAsync(user.Email, user.Password);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+    }
+
+    [Fact]
+    public async Task Logout_while_the_database_is_down_clears_the_browser_and_the_session_dies_once_the_database_is_back()
+    {
+        using var client = Api.CreateBareClient();
+        var user = await Api.CreateUserAsync();
+        var token = await client.LoginAsync(user);
+
+        await Cluster.StopServerAsync();
+        using (var logout = await client.SendWithCookieAsync(HttpMethod.Post, "/logout", $"{ApiClient.CookieName}={token}"))
+        {
+            await logout.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+            Assert.NotNull(logout.Headers.RetryAfter);
+            var expired = Assert.Single(ApiClient.SetCookieHeaders(logout), h => h.StartsWith(ApiClient.CookieName + "=;", StringComparison.Ordinal));
+            Assert.Contains("expires=Thu, 01 Jan 1970", expired, StringComparison.Ordinal);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Cluster.StartServerAsync();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
+        int remaining;
+        do
+        {
+            await Task.Delay(250);
+            remaining = await Api.ScalarSqlAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id });
+        }
+        while (remaining > 0 && DateTime.UtcNow < deadline);
+        Assert.Equal(0, remaining);
+        await client.AssertSessionDeadAsync(token);
+    }
+
+    [Fact]
+    public async Task An_instance_idle_through_a_database_restart_answers_its_first_reads_without_error()
+    {
+        using var client = Api.CreateBareClient();
+        var admin = await Api.CreateUserAsync("admin");
+        var token = await client.LoginAsync(admin);
+        // Fill the pool with connections that the restart will kill.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var warm = await client.GetWithSessionAsync("/profile", token);
+        }));
+
+        await Cluster.RestartServerAsync();
+
+        foreach (var path in new[] { "/profile", "/sessions", "/admin/users", "/health/ready", "/profile" })
+        {
+            using var response = await client.GetWithSessionAsync(path, token);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        using var login = await client.PostLoginAsync(admin.Email, admin.Password);
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
     }
 

@@ -1,3 +1,4 @@
+using Api.Infrastructure;
 using Dapper;
 using Npgsql;
 
@@ -13,8 +14,9 @@ public sealed class UserDirectory(NpgsqlDataSource dataSource)
     public async Task<PageResponse<AdminUserResponse>> ListAsync(string? search, int page, int pageSize)
     {
         var pattern = string.IsNullOrEmpty(search) ? null : "%" + EscapeLike(search) + "%";
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var results = await connection.QueryMultipleAsync("""
+        return await dataSource.ReadAsync(async connection =>
+        {
+            await using var results = await connection.QueryMultipleAsync("""
             SELECT count(*) FROM users
             WHERE @pattern::text IS NULL OR email ILIKE @pattern OR name ILIKE @pattern;
 
@@ -23,17 +25,15 @@ public sealed class UserDirectory(NpgsqlDataSource dataSource)
             ORDER BY id
             LIMIT @pageSize OFFSET @offset;
             """, new { pattern, pageSize, offset = (long)(page - 1) * pageSize });
-        var total = await results.ReadSingleAsync<long>();
-        var items = (await results.ReadAsync<AdminUserResponse>()).AsList();
-        return new PageResponse<AdminUserResponse>(items, page, pageSize, total);
+            var total = await results.ReadSingleAsync<long>();
+            var items = (await results.ReadAsync<AdminUserResponse>()).AsList();
+            return new PageResponse<AdminUserResponse>(items, page, pageSize, total);
+        });
     }
 
-    public async Task<AdminUserResponse?> FindAsync(long id)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.QuerySingleOrDefaultAsync<AdminUserResponse>(
-            "SELECT id, email, name, role, created_at, disabled_at FROM users WHERE id = @id", new { id });
-    }
+    public Task<AdminUserResponse?> FindAsync(long id) =>
+        dataSource.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<AdminUserResponse>(
+            "SELECT id, email, name, role, created_at, disabled_at FROM users WHERE id = @id", new { id }));
 
     // A search for "50%" or "a_b" means those characters literally.
     private static string EscapeLike(string value) =>

@@ -12,6 +12,7 @@ public static class AuthConfiguration
             .ValidateOnStart();
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<DeviceCookie>();
+        builder.Services.AddSingleton<Registration>();
         builder.Services.AddSingleton<Infrastructure.ICleanupTask>(sp => sp.GetRequiredService<LoginThrottle>());
         builder.Services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.SectionName);
         return builder;

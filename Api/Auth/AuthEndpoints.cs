@@ -26,7 +26,9 @@ public static class AuthEndpoints
 
         group.MapPost("/logout", Logout)
             .WithName("Logout")
-            .WithSummary("Log out: deletes the session and expires the cookie. 204 also without a session.");
+            .WithSummary("Log out: deletes the session and expires the cookie. 204 also without a session.")
+            .WithDescription("The cookie is expired on every answer. While the database is down the answer is 503 with Retry-After, and the session's deletion is retried in the background.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         if (routes.ServiceProvider.GetRequiredService<IOptions<RegistrationOptions>>().Value.Enabled)
         {
@@ -70,24 +72,20 @@ public static class AuthEndpoints
         return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role)));
     }
 
-    public static async Task<NoContent> Logout(HttpContext http, SessionIssuer issuer)
-    {
-        await issuer.EndCarriedSessionAsync(http);
-        issuer.ExpireCookie(http);
-        return TypedResults.NoContent();
-    }
+    public static async Task<Results<NoContent, ProblemHttpResult>> Logout(HttpContext http, SessionIssuer issuer) =>
+        await issuer.LogOutAsync(http)
+            ? TypedResults.NoContent()
+            : DatabaseProblems.Unavailable(http, "You are logged out in this browser; the server will end the session as soon as its database answers again.");
 
     public static async Task<Results<Created<LoginResponse>, ProblemHttpResult>> Register(
-        RegisterRequest request, HttpContext http, AccountCreation accounts, SessionIssuer issuer, DeviceCookie devices)
+        RegisterRequest request, HttpContext http, Registration registration, SessionIssuer issuer, DeviceCookie devices)
     {
-        var (outcome, id) = await accounts.CreateAsync(new NewUser(request.Email, request.Name, Roles.User, request.Password), http.RequestAborted);
+        await issuer.EndCarriedSessionAsync(http);
+        var (outcome, id) = await registration.RegisterAsync(http, new NewUser(request.Email, request.Name, Roles.User, request.Password));
         if (outcome != AccountCreationOutcome.Created)
         {
             return outcome == AccountCreationOutcome.EmailTaken ? UserProblems.EmailTaken() : PasswordProblems.Busy(http);
         }
-
-        await issuer.EndCarriedSessionAsync(http);
-        await issuer.StartAsync(http, id, rememberMe: false);
         await devices.TrustAsync(http, id);
         return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, request.Email!, request.Name!, Roles.User)));
     }

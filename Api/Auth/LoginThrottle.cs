@@ -90,10 +90,8 @@ public sealed class LoginThrottle(NpgsqlDataSource dataSource, TimeProvider time
         $"CASE WHEN {count} >= @freeAttempts THEN @now + make_interval(secs => (@lockSeconds::float8[])[{count} - @freeAttempts + 1]) END";
 
     /// <summary>Finds the user by email, or by id for an authenticated check, with the locks that apply to this browser.</summary>
-    public async Task<LoginLookup> LookupAsync(string? email, long? userId, byte[]? deviceHash)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.QuerySingleAsync<LoginLookup>("""
+    public Task<LoginLookup> LookupAsync(string? email, long? userId, byte[]? deviceHash) =>
+        dataSource.ReadAsync(connection => connection.QuerySingleAsync<LoginLookup>("""
             WITH k AS (
                 SELECT CASE WHEN @userId::bigint IS NULL THEN lower(@email::text)
                             ELSE (SELECT lower(email) FROM users WHERE id = @userId) END AS email_key)
@@ -104,8 +102,7 @@ public sealed class LoginThrottle(NpgsqlDataSource dataSource, TimeProvider time
             LEFT JOIN users u ON lower(u.email) = k.email_key
             LEFT JOIN login_throttle t ON t.email_key = k.email_key
             LEFT JOIN login_devices d ON d.token_hash = @deviceHash AND d.user_id = u.id AND d.expires_at > @now
-            """, new { email, userId, deviceHash, now = Now() });
-    }
+            """, new { email, userId, deviceHash, now = Now() }));
 
     /// <summary>How long the budget this browser draws on is locked, or null when a check may go ahead.</summary>
     public TimeSpan? LockedFor(LoginLookup lookup) =>

@@ -28,6 +28,13 @@ public sealed class DatabaseOptions
     /// </summary>
     [Range(1, 1000)]
     public int MaxPoolSize { get; set; } = 16;
+
+    /// <summary>
+    /// Let Npgsql prepare statements it sees often, unless the connection string says. Off by default: an error on the
+    /// execution that prepares a statement leaves the pooled connection answering later commands with "unexpected
+    /// backend message" (npgsql issue #6391, open in 10.0.3); StatementErrorTests shows it. bench/README.md has the cost.
+    /// </summary>
+    public bool AutoPrepare { get; set; }
 }
 
 public static class DatabaseConfiguration
@@ -60,10 +67,10 @@ public static class DatabaseConfiguration
         // NpgsqlConnectionStringBuilder claims every keyword it knows; only the raw string tells what the operator set.
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
         bool IsGiven(params string[] keys) => keys.Any(given.ContainsKey);
-        // Every authenticated request runs the same session lookup; prepared statements skip its parse and plan.
+        // Prepared statements skip parse and plan, but see DatabaseOptions.AutoPrepare for why they are off by default.
         if (!IsGiven("Max Auto Prepare", "MaxAutoPrepare"))
         {
-            settings.MaxAutoPrepare = 32;
+            settings.MaxAutoPrepare = options.AutoPrepare ? 32 : 0;
             settings.AutoPrepareMinUsages = 2;
         }
         // A database that does not answer must cost a request seconds, not Npgsql's default 15 s connect and 30 s command

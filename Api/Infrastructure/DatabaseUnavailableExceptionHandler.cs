@@ -11,8 +11,6 @@ namespace Api.Infrastructure;
 internal sealed partial class DatabaseUnavailableExceptionHandler(
     IProblemDetailsService problemDetails, NpgsqlDataSource dataSource, ILogger<DatabaseUnavailableExceptionHandler> logger) : IExceptionHandler
 {
-    private const string RetryAfterSeconds = "5";
-
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (!DatabaseErrors.IsUnavailable(exception))
@@ -28,15 +26,15 @@ internal sealed partial class DatabaseUnavailableExceptionHandler(
         }
 
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
+        httpContext.Response.Headers.RetryAfter = DatabaseProblems.RetryAfterSeconds;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
             ProblemDetails =
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Service temporarily unavailable",
-                Detail = "The database is not answering. Try again in a few seconds; your session is kept.",
+                Title = DatabaseProblems.Title,
+                Detail = DatabaseProblems.Detail,
             },
         });
     }

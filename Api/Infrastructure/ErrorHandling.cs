@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Api.Infrastructure;
@@ -24,9 +25,11 @@ public static class ErrorHandling
 
 /// <summary>
 /// Answers malformed JSON, a wrong content type and other request-binding failures with a 4xx problem whose detail says
-/// what to fix, instead of the bare status the framework would write.
+/// what to fix, in the API's own words: the framework's messages name C# types ("Nullable&lt;int&gt; Page") and echo input.
+/// A failure that concerns one field (a query parameter that is not a number, an unknown, duplicated, mistyped or NUL-holding
+/// JSON field) is a validation problem whose <c>errors</c> name that field as the client spelt it.
 /// </summary>
-internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
+internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -36,24 +39,66 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
         }
 
         httpContext.Response.StatusCode = badRequest.StatusCode;
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails =
+        var problem = FieldErrorFor(badRequest) is var (field, message)
+            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
             {
                 Status = badRequest.StatusCode,
-                Detail = DetailFor(badRequest),
-            },
-        });
+                Detail = message,
+            }
+            : new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = badRequest.StatusCode, Detail = DetailFor(badRequest) };
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, Exception = exception, ProblemDetails = problem });
+    }
+
+    private static (string Field, string Message)? FieldErrorFor(BadHttpRequestException exception)
+    {
+        if (exception.InnerException is JsonException json)
+        {
+            if (StrictJson.FieldOf(json) is not { } field || json.InnerException?.GetType().Name == "JsonReaderException")
+            {
+                return null;
+            }
+            return (field, json switch
+            {
+                NulCharacterException => $"'{field}' must not contain NUL characters.",
+                { Message: var m } when m.StartsWith("Duplicate property", StringComparison.Ordinal) => $"'{field}' is given more than once.",
+                { Message: var m } when m.Contains("could not be mapped to any .NET member", StringComparison.Ordinal) => $"'{field}' is not a field of this request.",
+                _ => $"'{field}' has the wrong type, or is not valid text.",
+            });
+        }
+        if (BindFailure().Match(exception.Message) is { Success: true } bind)
+        {
+            var name = JsonNamingPolicy.CamelCase.ConvertName(bind.Groups["name"].Value);
+            return (name, $"'{name}' must be {Describe(bind.Groups["type"].Value)}.");
+        }
+        if (MissingParameter().Match(exception.Message) is { Success: true } missing && missing.Groups["source"].Value != "body")
+        {
+            var name = JsonNamingPolicy.CamelCase.ConvertName(missing.Groups["name"].Value);
+            return (name, $"'{name}' is required.");
+        }
+        return null;
     }
 
     private static string DetailFor(BadHttpRequestException exception) => exception switch
     {
         { StatusCode: StatusCodes.Status415UnsupportedMediaType } => "Send the request body as application/json.",
         { StatusCode: StatusCodes.Status413PayloadTooLarge } => "The request body is too large.",
-        { InnerException: JsonException } => "The request body is not valid JSON, has a field of the wrong type, or has a field this endpoint does not know.",
-        { Message: var message } when message.Contains("from body", StringComparison.Ordinal) => "The request body is missing.",
-        _ => exception.Message,
+        { InnerException: JsonException } => "The request body is not valid JSON.",
+        { Message: var message } when message.Contains("body", StringComparison.Ordinal) => "The request body is missing or incomplete.",
+        _ => "The request could not be read.",
     };
+
+    private static string Describe(string type) => type.Replace("Nullable<", "", StringComparison.Ordinal).TrimEnd('>') switch
+    {
+        "int" or "long" or "short" or "Int32" or "Int64" => "a whole number",
+        "Guid" => "a UUID",
+        "bool" or "Boolean" => "true or false",
+        "DateTime" or "DateTimeOffset" => "a date and time (ISO 8601)",
+        _ => "a valid value",
+    };
+
+    [GeneratedRegex("""^Failed to bind parameter "(?<type>[^"]+) (?<name>[A-Za-z0-9_]+)" from """)]
+    private static partial Regex BindFailure();
+
+    [GeneratedRegex("""^Required parameter "(?<type>[^"]+) (?<name>[A-Za-z0-9_]+)" was not provided from (?<source>[a-z ]+)""")]
+    private static partial Regex MissingParameter();
 }

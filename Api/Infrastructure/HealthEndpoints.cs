@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 
 namespace Api.Infrastructure;
@@ -29,8 +30,7 @@ public static class HealthEndpoints
     {
         try
         {
-            await using var command = dataSource.CreateCommand("SELECT 1");
-            await command.ExecuteScalarAsync(http.RequestAborted);
+            await dataSource.ReadAsync(connection => connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: http.RequestAborted)), http.RequestAborted);
             return TypedResults.Ok(new HealthResponse("ready"));
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using FluentValidation;
 
 namespace Api.Infrastructure;
@@ -14,9 +13,7 @@ public static class Validation
         ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
             member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
 
-        // A field the API does not know is a mistake (or a probe) worth a 400, not something to ignore silently.
-        builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow);
+        builder.Services.ConfigureHttpJsonOptions(options => StrictJson.Apply(options.SerializerOptions));
 
         AssemblyScanner.FindValidatorsInAssembly(typeof(Validation).Assembly)
             .ForEach(result => builder.Services.AddSingleton(result.InterfaceType, result.ValidatorType));

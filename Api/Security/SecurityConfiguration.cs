@@ -15,6 +15,8 @@ public static class SecurityConfiguration
     public static WebApplicationBuilder AddSecurity(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // The server's name and version help only those who look for known holes in it.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         services.AddOptions<CorsSettings>().BindConfiguration(CorsSettings.SectionName)
             .Validate(s => s.AllowedOrigins.All(CorsSettings.IsOrigin), "Cors:AllowedOrigins must hold exact origins like https://app.example.com (no path, no wildcard).")
             .ValidateOnStart();
@@ -85,6 +87,7 @@ public static class SecurityConfiguration
         app.UseCors();
         app.UseMiddleware<CrossOriginProtection>();
         app.UseMiddleware<RequestBodyLimit>();
+        app.UseMiddleware<QueryStringGuard>();
         app.UseRateLimiter();
         return app;
     }

@@ -4,7 +4,7 @@ using Npgsql;
 namespace Api.Sessions;
 
 /// <summary>Starts and ends sessions on behalf of login, registration and password changes.</summary>
-public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie)
+public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie, DeferredRevocations deferred)
 {
     /// <summary>
     /// Ends whatever session the request carried, so a cookie planted before login never becomes a logged-in session
@@ -18,6 +18,30 @@ public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie)
         }
         await sessions.DeleteByTokenHashAsync(tokenHash);
         return true;
+    }
+
+    /// <summary>
+    /// Logout: the cookie is expired whatever happens, so the browser is logged out even while the database is down.
+    /// False when the session's row could not be deleted now; its deletion is then retried in the background.
+    /// </summary>
+    public async Task<bool> LogOutAsync(HttpContext http)
+    {
+        var carried = cookie.Read(http.Request);
+        ExpireCookie(http);
+        if (!SecretToken.TryHash(carried, out var tokenHash))
+        {
+            return true;
+        }
+        try
+        {
+            await sessions.DeleteByTokenHashAsync(tokenHash);
+            return true;
+        }
+        catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
+        {
+            deferred.Enqueue(tokenHash);
+            return false;
+        }
     }
 
     /// <summary>Creates a session for the user and sets its cookie on the response.</summary>

@@ -45,7 +45,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
             ExpiresAt = expiresAt,
             AbsoluteExpiresAt = absoluteExpiresAt,
             RememberMe = rememberMe,
-            UserAgent = userAgent is { Length: > MaxUserAgentLength } ? userAgent[..MaxUserAgentLength] : userAgent,
+            UserAgent = userAgent is null ? null : Text.Storable(userAgent, MaxUserAgentLength),
             Ip = ip,
         };
         Guid id;
@@ -67,16 +67,13 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
         """;
 
     /// <summary>The hot path: cookie hash to session and its user's current role and state, in one round trip.</summary>
-    public async Task<AuthenticatedSession?> FindAsync(byte[] tokenHash)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.QuerySingleOrDefaultAsync<AuthenticatedSession>($"""
+    public Task<AuthenticatedSession?> FindAsync(byte[] tokenHash) =>
+        dataSource.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<AuthenticatedSession>($"""
             SELECT {AuthenticatedSessionColumns}
             FROM sessions s
             JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = @tokenHash
-            """, new { tokenHash });
-    }
+            """, new { tokenHash }));
 
     /// <summary>
     /// As <see cref="FindAsync"/>, and counts a dashboard view in the session's server-side data in the same statement:
@@ -109,16 +106,13 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
             """, new { sessionId, now, expiresAt, touchedBefore }) == 1;
     }
 
-    public async Task<IReadOnlyList<SessionRow>> ListLiveForUserAsync(long userId)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        return (await connection.QueryAsync<SessionRow>("""
+    public Task<IReadOnlyList<SessionRow>> ListLiveForUserAsync(long userId) =>
+        dataSource.ReadAsync<IReadOnlyList<SessionRow>>(async connection => (await connection.QueryAsync<SessionRow>("""
             SELECT id, created_at, last_seen_at, LEAST(expires_at, absolute_expires_at) AS expires_at, user_agent, ip
             FROM sessions
             WHERE user_id = @userId AND expires_at > @now AND absolute_expires_at > @now
             ORDER BY last_seen_at DESC, created_at DESC
-            """, new { userId, now = time.GetUtcNow().UtcDateTime })).AsList();
-    }
+            """, new { userId, now = time.GetUtcNow().UtcDateTime })).AsList());
 
     public async Task DeleteByTokenHashAsync(byte[] tokenHash)
     {

@@ -16,6 +16,8 @@ public static class SessionsConfiguration
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<SessionResolver>();
         builder.Services.AddSingleton<SessionIssuer>();
+        builder.Services.AddSingleton<DeferredRevocations>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeferredRevocations>());
         builder.Services.AddScoped<CurrentSession>();
         builder.Services.AddSingleton<SessionCleanup>();
         builder.Services.AddSingleton<ICleanupTask>(sp => sp.GetRequiredService<SessionCleanup>());

@@ -1,0 +1,32 @@
+using Api.Sessions;
+using Api.Users;
+using Npgsql;
+
+namespace Api.Auth;
+
+/// <summary>
+/// A new account and its first session are written in one transaction, and the cookie only after the commit: a request
+/// that fails halfway leaves no account behind that its owner could neither log in to nor register again.
+/// </summary>
+public sealed class Registration(NpgsqlDataSource dataSource, AccountCreation accounts, SessionIssuer issuer)
+{
+    public async Task<(AccountCreationOutcome Outcome, long Id)> RegisterAsync(HttpContext http, NewUser user)
+    {
+        // bcrypt first, outside the transaction.
+        if (await accounts.HashPasswordAsync(user, http.RequestAborted) is not { } hash)
+        {
+            return (AccountCreationOutcome.Busy, 0);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var (outcome, id) = await accounts.InsertAsync(user, hash, transaction);
+        if (outcome != AccountCreationOutcome.Created)
+        {
+            return (outcome, 0);
+        }
+        var session = await issuer.CreateAsync(http, id, rememberMe: false, transaction);
+        await transaction.CommitAsync();
+        issuer.WriteCookie(http, session, rememberMe: false);
+        return (outcome, id);
+    }
+}

@@ -1,0 +1,33 @@
+namespace Api.Security;
+
+/// <summary>
+/// Refuses a query string that holds NUL in a name or value with a 400 validation problem naming the parameter, before
+/// any endpoint runs: PostgreSQL cannot store NUL in text, and no parameter of this API has a use for it. The JSON
+/// counterpart for bodies is <see cref="Infrastructure.StrictJson"/>.
+/// </summary>
+internal sealed class QueryStringGuard(RequestDelegate next, IProblemDetailsService problems)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        foreach (var (name, values) in context.Request.Query)
+        {
+            if (name.Contains('\0', StringComparison.Ordinal) || values.Any(v => v is not null && v.Contains('\0', StringComparison.Ordinal)))
+            {
+                var field = name.Replace("\0", "", StringComparison.Ordinal);
+                var message = $"'{field}' must not contain NUL characters.";
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await problems.WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+                    {
+                        Status = StatusCodes.Status400BadRequest,
+                        Detail = message,
+                    },
+                });
+                return;
+            }
+        }
+        await next(context);
+    }
+}

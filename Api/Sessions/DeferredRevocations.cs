@@ -1,0 +1,53 @@
+using System.Threading.Channels;
+using Api.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Api.Sessions;
+
+/// <summary>
+/// Sessions whose logout could not reach the database. The browser has already dropped the cookie; this deletes the row
+/// as soon as the database answers again, retrying with backoff, and gives up only once the session would have expired
+/// anyway. Held in memory: a process that stops meanwhile leaves the row to expire as usual.
+/// </summary>
+public sealed partial class DeferredRevocations(SessionStore sessions, TimeProvider time, IOptions<SessionSettings> options, ILogger<DeferredRevocations> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(30);
+    private readonly Channel<(byte[] TokenHash, DateTime GiveUpAt)> _pending = Channel.CreateUnbounded<(byte[], DateTime)>();
+
+    /// <summary>Queues the deletion; no session outlives its absolute lifetime, so neither does the retrying.</summary>
+    public void Enqueue(byte[] tokenHash) =>
+        _pending.Writer.TryWrite((tokenHash, time.GetUtcNow().UtcDateTime + options.Value.AbsoluteLifetime));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var (tokenHash, giveUpAt) in _pending.Reader.ReadAllAsync(stoppingToken))
+        {
+            // Retry pacing is wall-clock time (a test clock that stands still must not stall it); the deadline is the
+            // application's time, like every expiry.
+            for (var wait = FirstRetry; time.GetUtcNow().UtcDateTime < giveUpAt; wait = Min(wait * 2, LongestRetry))
+            {
+                try
+                {
+                    await sessions.DeleteByTokenHashAsync(tokenHash);
+                    LogRevoked();
+                    break;
+                }
+                catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
+                {
+                    LogRetrying(wait.TotalSeconds);
+                    await Task.Delay(wait, stoppingToken);
+                }
+            }
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A session whose logout was deferred is now deleted")]
+    private partial void LogRevoked();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deferred logout: the database is still unavailable; retrying in {Seconds} s")]
+    private partial void LogRetrying(double seconds);
+}
