@@ -88,9 +88,14 @@ stop_cluster "$data_dir" immediate
 rm -rf "${data_dir:?}"/*
 # shared_buffers holds the 2,000,000-row table of the scale runs; max_wal_size keeps the seeding's checkpoints
 # from spilling into the measured runs. Everything else is PostgreSQL's default (synchronous_commit on).
-start_cluster "$data_dir" "$pg_port" \
+start_cluster "$data_dir" "$pg_port" "$work/postgres-password" \
   "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top -c pg_stat_statements.max=1000 -c shared_buffers=512MB -c max_wal_size=4GB"
-psql_admin -c "CREATE EXTENSION pg_stat_statements" -c "CREATE DATABASE bench" -c "CREATE ROLE bench_tool SUPERUSER LOGIN"
+PGPASSWORD=$(cat "$work/postgres-password")
+export PGPASSWORD
+connection_string="$connection_string;Password=$PGPASSWORD"
+psql_admin -c "CREATE EXTENSION pg_stat_statements" -c "CREATE DATABASE bench"
+# On standard input, so the password never shows in ps.
+printf "CREATE ROLE bench_tool SUPERUSER LOGIN PASSWORD '%s';\n" "$PGPASSWORD" | psql_admin -f -
 bench_db_oid=$(psql_admin -c "SELECT oid FROM pg_database WHERE datname = 'bench'")
 api_role_oid=$(psql_admin -c "SELECT oid FROM pg_roles WHERE rolname = 'postgres'")
 
@@ -109,7 +114,7 @@ api_cli() { (cd "$work/api" && exec env "${api_env[@]}" dotnet Api.dll "$@"); }
 
 log "creating $bench_users users (bcrypt cost 10)"
 password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(16))')
-api_cli create-user --email bench-1@example.com --name "Bench 1" --role user --password "$password" >"$run/create-user.log"
+CREATE_USER_PASSWORD=$password api_cli create-user --email bench-1@example.com --name "Bench 1" --role user >"$run/create-user.log"
 psql_bench -c "
   INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
   SELECT 'bench-' || i || '@example.com', 'Bench ' || i, 'user', u.password_hash, now(), now()

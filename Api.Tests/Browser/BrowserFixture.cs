@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Api.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -42,8 +40,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"{ChromiumPath} not found: install Debian's chromium package (apt-get install chromium); ./test.sh does this.");
         }
-        var staticPort = FreePort();
-        var apiPort = FreePort();
+        var staticPort = Ports.Free();
+        var apiPort = Ports.Free();
         ApiUrl = $"http://localhost:{apiPort}";
         SpaUrl = $"http://localhost:{staticPort}/?api={Uri.EscapeDataString(ApiUrl)}";
         AttackerUrl = $"http://127.0.0.1:{staticPort}/attacker/index.html?api={Uri.EscapeDataString(ApiUrl)}";
@@ -102,13 +100,6 @@ public sealed class BrowserFixture : IAsyncLifetime
         app.UseStaticFiles(new StaticFileOptions { FileProvider = spa });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = attacker, RequestPath = "/attacker" });
         return app;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string FindRepositoryRoot()

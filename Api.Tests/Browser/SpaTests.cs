@@ -153,6 +153,30 @@ public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_link_cannot_point_the_spa_at_an_api_on_another_host()
+    {
+        var user = await browser.Api.CreateUserAsync();
+        var elsewhere = browser.ApiUrl.Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
+        var hosts = new List<string>();
+        Page.Request += (_, request) =>
+        {
+            lock (hosts)
+            {
+                hosts.Add(new Uri(request.Url).Host);
+            }
+        };
+
+        await Page.GotoAsync(browser.SpaUrl.Split('?')[0] + "?api=" + Uri.EscapeDataString(elsewhere));
+        await FillLoginAsync(user.Email, user.Password);
+
+        Assert.Equal("http://localhost:5000", await Page.EvaluateAsync<string>("async () => (await import('./api.js')).apiBase"));
+        lock (hosts)
+        {
+            Assert.DoesNotContain("127.0.0.1", hosts);
+        }
+    }
+
+    [Fact]
     public async Task A_cross_site_page_can_neither_log_the_user_out_nor_create_an_admin()
     {
         var admin = await browser.Api.CreateUserAsync("admin");

@@ -1,5 +1,6 @@
 using Api.Passwords;
 using Api.Tests.Browser;
+using Api.Tests.Infrastructure;
 using Api.Users;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -51,7 +52,7 @@ public sealed class HttpFilesTests(BrowserFixture browser)
     private async Task EnsureDemoUserAsync(string email, string role, string password)
     {
         var users = browser.Api.Services.GetRequiredService<UserStore>();
-        if (await users.FindCredentialsAsync(email) is null)
+        if (await browser.Api.ScalarSqlAsync<int>("SELECT count(*) FROM users WHERE email = @email", new { email }) == 0)
         {
             await users.CreateAsync(email, "Demo " + role, role, browser.Api.Services.GetRequiredService<PasswordHasher>().Hash(password));
         }

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Api.Tests.Infrastructure;
 
@@ -29,7 +27,7 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public static ApiProcess Start(string connectionString, IReadOnlyDictionary<string, string>? settings = null, int? port = null)
     {
-        var url = $"http://127.0.0.1:{port ?? FreePort()}";
+        var url = $"http://127.0.0.1:{port ?? Ports.Free()}";
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = AppContext.BaseDirectory,
@@ -116,12 +114,5 @@ public sealed class ApiProcess : IAsyncDisposable
         {
             Output.Enqueue(line);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

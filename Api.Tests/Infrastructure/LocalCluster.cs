@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Api.Tests.Infrastructure;
@@ -45,7 +43,7 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public static async Task<LocalCluster> StartAsync()
     {
-        var cluster = new LocalCluster(FindPostgresBin(), Path.Combine(Path.GetTempPath(), "api-tests-pg-" + Guid.NewGuid().ToString("N")[..8]), FreePort());
+        var cluster = new LocalCluster(FindPostgresBin(), Path.Combine(Path.GetTempPath(), "api-tests-pg-" + Guid.NewGuid().ToString("N")[..8]), Ports.Free());
         Directory.CreateDirectory(cluster._dataDir);
         if (cluster._asRoot)
         {
@@ -130,13 +128,6 @@ public sealed class LocalCluster : IAsyncDisposable
             : [];
         return candidates.FirstOrDefault() ?? throw new InvalidOperationException(
             "No PostgreSQL server binaries found in /usr/lib/postgresql/*/bin. Install them (apt-get install postgresql), set PG_BIN, or set TEST_DATABASE_URL.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task RunAsync(string program, string[] arguments, bool asPostgres)

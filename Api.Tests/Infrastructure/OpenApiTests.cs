@@ -46,6 +46,24 @@ public sealed class OpenApiTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task The_document_names_its_server_as_configured_never_from_the_host_header()
+    {
+        using var client = api.Factory.CreateBareClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/swagger/v1/swagger.json");
+        request.Headers.Host = "evil.example";
+        await using var configured = new ApiFactory(api.Factory.ConnectionString, new Dictionary<string, string?> { ["OpenApi:ServerUrl"] = "https://api.example.com" });
+        using var configuredClient = configured.CreateBareClient();
+
+        using var response = await client.SendAsync(request);
+        var document = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var configuredDocument = await configuredClient.GetFromJsonAsync<JsonElement>("/swagger/v1/swagger.json");
+
+        Assert.Equal("/", document.GetProperty("servers")[0].GetProperty("url").GetString());
+        Assert.DoesNotContain("evil.example", document.ToString(), StringComparison.Ordinal);
+        Assert.Equal("https://api.example.com", configuredDocument.GetProperty("servers")[0].GetProperty("url").GetString());
+    }
+
+    [Fact]
     public async Task Swagger_ui_is_served()
     {
         using var client = api.Factory.CreateBareClient();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Api.Tests.Infrastructure;
 
@@ -60,12 +59,7 @@ public sealed class StrictParsingTests(ApiFixture api) : IClassFixture<ApiFixtur
     [Fact]
     public async Task Responses_carry_no_server_header()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = Ports.Free();
         await using var kestrel = new ApiFactory(api.Factory.ConnectionString);
         kestrel.UseKestrel(options => options.ListenLocalhost(port));
         kestrel.StartServer();

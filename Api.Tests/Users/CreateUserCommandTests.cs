@@ -16,8 +16,7 @@ public sealed class CreateUserCommandTests(ApiFixture api) : IClassFixture<ApiFi
 
         Assert.Equal(0, exitCode);
         Assert.Contains($"Created admin {email}", output, StringComparison.Ordinal);
-        var stored = await api.Factory.Services.GetRequiredService<UserStore>().FindCredentialsAsync(email);
-        Assert.NotNull(stored);
+        var stored = Assert.Single(await StoredAsync(email));
         Assert.Equal("admin", stored.Role);
         Assert.StartsWith("$2b$04$", stored.PasswordHash, StringComparison.Ordinal);
         Assert.True(api.Factory.Services.GetRequiredService<PasswordHasher>().Verify("a long enough password", stored.PasswordHash));
@@ -31,9 +30,40 @@ public sealed class CreateUserCommandTests(ApiFixture api) : IClassFixture<ApiFi
         var (exitCode, _, _) = await RunAsync(["--email", email, "--name", "Stdin"], stdin: "password from stdin\n");
 
         Assert.Equal(0, exitCode);
-        var stored = await api.Factory.Services.GetRequiredService<UserStore>().FindCredentialsAsync(email);
-        Assert.True(api.Factory.Services.GetRequiredService<PasswordHasher>().Verify("password from stdin", stored!.PasswordHash));
+        var stored = Assert.Single(await StoredAsync(email));
+        Assert.True(api.Factory.Services.GetRequiredService<PasswordHasher>().Verify("password from stdin", stored.PasswordHash));
         Assert.Equal("user", stored.Role);
+    }
+
+    [Fact]
+    public async Task Create_user_reads_the_password_from_its_environment_variable_before_standard_input()
+    {
+        var email = $"env-{Guid.NewGuid():N}@example.com";
+        Environment.SetEnvironmentVariable(CreateUserCommand.PasswordVariable, "password from the environment");
+        try
+        {
+            var (exitCode, _, error) = await RunAsync(["--email", email, "--name", "Env"], stdin: "password from stdin\n");
+
+            Assert.Equal(0, exitCode);
+            Assert.Empty(error);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CreateUserCommand.PasswordVariable, null);
+        }
+        var stored = Assert.Single(await StoredAsync(email));
+        Assert.True(api.Factory.Services.GetRequiredService<PasswordHasher>().Verify("password from the environment", stored.PasswordHash));
+    }
+
+    [Fact]
+    public async Task A_password_on_the_command_line_still_works_but_is_warned_about()
+    {
+        var email = $"argv-{Guid.NewGuid():N}@example.com";
+
+        var (exitCode, _, error) = await RunAsync(["--email", email, "--name", "Argv", "--password", "a long enough password"]);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("warning: --password shows the password to every user of this machine", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -70,4 +100,7 @@ public sealed class CreateUserCommandTests(ApiFixture api) : IClassFixture<ApiFi
         var exitCode = await CreateUserCommand.RunAsync(api.Factory.Services, args, input, output, error);
         return (exitCode, output.ToString(), error.ToString());
     }
+
+    private Task<IReadOnlyList<(string Role, string PasswordHash)>> StoredAsync(string email) =>
+        api.Factory.QuerySqlAsync<(string Role, string PasswordHash)>("SELECT role, password_hash FROM users WHERE email = @email", new { email });
 }

@@ -1,4 +1,5 @@
 using Api.Auth;
+using Api.Infrastructure;
 using Api.Sessions;
 using Api.Users;
 using Dapper;
@@ -72,7 +73,7 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
                 updated_at = @now
             WHERE id = @userId
             RETURNING id, email, name, role, created_at, disabled_at
-            """, new { request.Name, request.Role, request.Disabled, userId, now = time.GetUtcNow().UtcDateTime }, transaction);
+            """, new { Name = Text.Nfc(request.Name), request.Role, request.Disabled, userId, now = time.GetUtcNow().UtcDateTime }, transaction);
 
         if (updated.Role != target.Role || (updated.DisabledAt is not null && target.DisabledAt is null))
         {

@@ -81,12 +81,13 @@ public static class AuthEndpoints
         RegisterRequest request, HttpContext http, Registration registration, SessionIssuer issuer, DeviceCookie devices)
     {
         await issuer.EndCarriedSessionAsync(http);
-        var (outcome, id) = await registration.RegisterAsync(http, new NewUser(request.Email, request.Name, Roles.User, request.Password));
+        var user = new NewUser(Text.Nfc(request.Email), Text.Nfc(request.Name), Roles.User, request.Password);
+        var (outcome, id) = await registration.RegisterAsync(http, user);
         if (outcome != AccountCreationOutcome.Created)
         {
             return outcome == AccountCreationOutcome.EmailTaken ? UserProblems.EmailTaken() : PasswordProblems.Busy(http);
         }
         await devices.TrustAsync(http, id);
-        return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, request.Email!, request.Name!, Roles.User)));
+        return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, user.Email!, user.Name!, Roles.User)));
     }
 }

@@ -58,10 +58,11 @@ public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, Us
 
         var user = lookup.User;
         var hash = user?.PasswordHash ?? _dummyHash.Value;
-        bool ran, matches;
+        bool ran;
+        PasswordMatch match;
         try
         {
-            (ran, matches) = await limiter.TryRunAsync(() => hasher.Verify(password, hash), http.RequestAborted);
+            (ran, match) = await limiter.TryRunAsync(() => hasher.Check(password, hash), http.RequestAborted);
         }
         catch (OperationCanceledException)
         {
@@ -73,17 +74,17 @@ public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, Us
             await throttle.GiveBackAsync(reservation);
             return new CredentialResult(CredentialCheck.Busy);
         }
-        if (user is null || !matches || user.DisabledAt is not null)
+        if (user is null || match == PasswordMatch.None || user.DisabledAt is not null)
         {
             // The reserved attempt stays counted: that is the failure.
             return new CredentialResult(CredentialCheck.Invalid);
         }
 
         await throttle.ClearAsync(reservation);
-        if (userId is null && hasher.NeedsRehash(user.PasswordHash))
+        if (userId is null && (match == PasswordMatch.AsTyped || hasher.NeedsRehash(user.PasswordHash)))
         {
-            // The password is known to be right only now, so this is the one moment an old hash can be upgraded.
-            // Without a free slot the upgrade simply waits for a later login.
+            // The password is known to be right only now, so this is the one moment an old hash (another cost, or made
+            // from unnormalized text elsewhere) can be upgraded. Without a free slot it waits for a later login.
             var (rehashed, newHash) = await limiter.TryRunAsync(() => hasher.Hash(password), http.RequestAborted);
             if (rehashed)
             {

@@ -93,13 +93,13 @@ public sealed class LoginThrottle(NpgsqlDataSource dataSource, TimeProvider time
     public Task<LoginLookup> LookupAsync(string? email, long? userId, byte[]? deviceHash) =>
         dataSource.ReadAsync(connection => connection.QuerySingleAsync<LoginLookup>("""
             WITH k AS (
-                SELECT CASE WHEN @userId::bigint IS NULL THEN lower(@email::text)
-                            ELSE (SELECT lower(email) FROM users WHERE id = @userId) END AS email_key)
+                SELECT CASE WHEN @userId::bigint IS NULL THEN email_key(@email::text)
+                            ELSE (SELECT email_key FROM users WHERE id = @userId) END AS email_key)
             SELECT k.email_key, u.id, u.email, u.name, u.role, u.password_hash, u.disabled_at,
                    t.locked_until AS account_locked_until,
                    d.user_id IS NOT NULL AS device_trusted, d.locked_until AS device_locked_until
             FROM k
-            LEFT JOIN users u ON lower(u.email) = k.email_key
+            LEFT JOIN users u ON u.email_key = k.email_key
             LEFT JOIN login_throttle t ON t.email_key = k.email_key
             LEFT JOIN login_devices d ON d.token_hash = @deviceHash AND d.user_id = u.id AND d.expires_at > @now
             """, new { email, userId, deviceHash, now = Now() }));

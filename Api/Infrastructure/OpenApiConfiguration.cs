@@ -39,9 +39,11 @@ public static class OpenApiConfiguration
     {
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue<bool>("Swagger:Enabled"))
         {
-            // The document names the server it was fetched from, so Swagger UI and generated clients call the right host.
-            app.UseSwagger(options => options.PreSerializeFilters.Add((document, request) =>
-                document.Servers = [new OpenApiServer { Url = $"{request.Scheme}://{request.Host}{request.PathBase}" }]));
+            // Never the request's Host header: a document that reflects it would send Swagger UI's and generated clients'
+            // requests wherever a forged Host said. "/" means the server the document came from.
+            var serverUrl = app.Configuration["OpenApi:ServerUrl"] is { Length: > 0 } configured ? configured : "/";
+            app.UseSwagger(options => options.PreSerializeFilters.Add((document, _) =>
+                document.Servers = [new OpenApiServer { Url = serverUrl }]));
             app.UseSwaggerUI(options => options.EnablePersistAuthorization());
         }
         return app;

@@ -38,6 +38,15 @@ public static class Text
         return text[..length];
     }
 
+    /// <summary>
+    /// The text in Unicode normalization form C, so that "é" typed as one code point and as "e" plus a combining accent
+    /// are stored, compared and hashed alike. Text that cannot be normalized (broken UTF-16) is returned as it is, for
+    /// validation to refuse.
+    /// </summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    public static string? Nfc(string? text) =>
+        text is null || !IsWellFormed(text) || text.IsNormalized(NormalizationForm.FormC) ? text : text.Normalize(NormalizationForm.FormC);
+
     /// <summary>Every surrogate is half of a pair: the text can be encoded as UTF-8.</summary>
     public static bool IsWellFormed(string text)
     {

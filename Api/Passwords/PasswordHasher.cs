@@ -1,13 +1,27 @@
 using System.Security.Cryptography;
 using System.Text;
+using Api.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Api.Passwords;
 
+/// <summary>How a password matched a stored hash.</summary>
+public enum PasswordMatch
+{
+    None,
+
+    /// <summary>Its NFC form matched: how every hash made here is made.</summary>
+    Normalized,
+
+    /// <summary>Only the text as typed matched: a hash made elsewhere, without normalization. Rehash it.</summary>
+    AsTyped,
+}
+
 /// <summary>
 /// Hashes and checks user passwords with bcrypt at the configured <see cref="PasswordOptions.WorkFactor"/>.
-/// Passwords are UTF-8 encoded (a lone surrogate becomes U+FFFD, as in Node and BCrypt.Net) and must fit
-/// bcrypt's 72-byte key: longer ones are refused rather than silently truncated, so two long passwords
+/// Passwords are hashed in Unicode NFC (NIST SP 800-63B), so "é" typed as one code point or as "e" plus an accent is the
+/// same password on every keyboard. They are UTF-8 encoded (a lone surrogate becomes U+FFFD, as in Node and BCrypt.Net)
+/// and must fit bcrypt's 72-byte key: longer ones are refused rather than silently truncated, so two long passwords
 /// that share their first 72 bytes can never stand in for each other.
 /// </summary>
 public sealed class PasswordHasher(IOptions<PasswordOptions> options)
@@ -23,6 +37,7 @@ public sealed class PasswordHasher(IOptions<PasswordOptions> options)
     public static bool FitsBcrypt(string password)
     {
         ArgumentNullException.ThrowIfNull(password);
+        password = Text.Nfc(password);
         return password.Length <= MaxBytes && Encoding.UTF8.GetByteCount(password) <= MaxBytes;
     }
 
@@ -34,6 +49,7 @@ public sealed class PasswordHasher(IOptions<PasswordOptions> options)
     public string Hash(string password)
     {
         ArgumentNullException.ThrowIfNull(password);
+        password = Text.Nfc(password);
         Span<byte> bytes = stackalloc byte[MaxBytes];
         try
         {
@@ -50,18 +66,32 @@ public sealed class PasswordHasher(IOptions<PasswordOptions> options)
         }
     }
 
+    /// <summary>Whether the password matches the stored hash, in either form (see <see cref="Check"/>). Never throws.</summary>
+    public bool Verify(string password, string hash) => Check(password, hash) != PasswordMatch.None;
+
     /// <summary>
-    /// Whether the password matches the stored hash. Never throws. A password over <see cref="MaxBytes"/>
-    /// bytes is answered false at once, without hashing, so oversized input costs an attacker's request
-    /// nothing of ours.
+    /// Checks the NFC form first; if that fails and the text as typed differs, checks that too, for hashes made
+    /// elsewhere from unnormalized text. The second check runs whenever the forms differ, whether or not the hash is
+    /// a real one, so unknown accounts (checked against a dummy hash) cost the same. Never throws. A password over
+    /// <see cref="MaxBytes"/> bytes is no match at once, without hashing, so oversized input costs an attacker's
+    /// request nothing of ours.
     /// </summary>
-    public bool Verify(string password, string hash)
+    public PasswordMatch Check(string password, string hash)
     {
         if (password is null || hash is null)
         {
-            return false;
+            return PasswordMatch.None;
         }
+        var normalized = Text.Nfc(password);
+        if (Matches(normalized, hash))
+        {
+            return PasswordMatch.Normalized;
+        }
+        return !string.Equals(normalized, password, StringComparison.Ordinal) && Matches(password, hash) ? PasswordMatch.AsTyped : PasswordMatch.None;
+    }
 
+    private static bool Matches(string password, string hash)
+    {
         Span<byte> bytes = stackalloc byte[MaxBytes];
         try
         {

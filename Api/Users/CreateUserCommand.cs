@@ -4,10 +4,15 @@ using Microsoft.Extensions.Options;
 
 namespace Api.Users;
 
-/// <summary>create-user --email E --name N [--role admin|user] [--password P]; without --password, reads it from stdin.</summary>
+/// <summary>
+/// create-user --email E --name N [--role admin|user]: the password comes from the environment variable
+/// <see cref="PasswordVariable"/>, else from the first line of standard input. --password P still works, with a warning:
+/// a command line is visible to every user of the machine (ps, /proc).
+/// </summary>
 public static class CreateUserCommand
 {
     public const int DuplicateEmailExitCode = 3;
+    public const string PasswordVariable = "CREATE_USER_PASSWORD";
     private const int InvalidInputExitCode = 2;
 
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextReader input, TextWriter output, TextWriter error)
@@ -15,11 +20,17 @@ public static class CreateUserCommand
         if (!TryParse(args, out var options, out var problem))
         {
             await error.WriteLineAsync($"create-user: {problem}");
-            await error.WriteLineAsync("Usage: create-user --email E --name N [--role admin|user] [--password P]  (password from stdin when --password is absent)");
+            await error.WriteLineAsync($"Usage: create-user --email E --name N [--role admin|user]  (password from ${PasswordVariable}, else the first line of standard input)");
             return InvalidInputExitCode;
         }
 
-        var password = options.GetValueOrDefault("password") ?? (await input.ReadLineAsync())?.TrimEnd('\r');
+        if (options.ContainsKey("password"))
+        {
+            await error.WriteLineAsync($"create-user: warning: --password shows the password to every user of this machine (ps); set {PasswordVariable} or pipe it on standard input instead.");
+        }
+        var password = options.GetValueOrDefault("password")
+            ?? Environment.GetEnvironmentVariable(PasswordVariable)
+            ?? (await input.ReadLineAsync())?.TrimEnd('\r');
         var user = new NewUser(options.GetValueOrDefault("email"), options.GetValueOrDefault("name"), options.GetValueOrDefault("role") ?? Roles.User, password);
         var validation = await services.GetRequiredService<IValidator<NewUser>>().ValidateAsync(user);
         if (!validation.IsValid)

@@ -1,3 +1,4 @@
+using Api.Infrastructure;
 using Dapper;
 using Npgsql;
 
@@ -20,14 +21,6 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     private const string UniqueViolation = "23505";
 
-    public async Task<UserCredentials?> FindCredentialsAsync(string email)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.QuerySingleOrDefaultAsync<UserCredentials>(
-            "SELECT id, email, name, role, password_hash, disabled_at FROM users WHERE lower(email) = lower(@email)",
-            new { email });
-    }
-
     /// <summary>Inserts the user; joins <paramref name="transaction"/> when given.</summary>
     /// <exception cref="DuplicateEmailException">The email is taken, in any letter case.</exception>
     public async Task<long> CreateAsync(string email, string name, string role, string passwordHash, NpgsqlTransaction? transaction = null)
@@ -37,7 +30,8 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
             VALUES (@email, @name, @role, @passwordHash, @now, @now)
             RETURNING id
             """;
-        var parameters = new { email, name, role, passwordHash, now = time.GetUtcNow().UtcDateTime };
+        // Stored in NFC, so one name typed on two keyboards is one string; the email's identity is its key (migration 0005).
+        var parameters = new { email = Text.Nfc(email), name = Text.Nfc(name), role, passwordHash, now = time.GetUtcNow().UtcDateTime };
         try
         {
             if (transaction is not null)
@@ -58,7 +52,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
         await using var connection = await dataSource.OpenConnectionAsync();
         await connection.ExecuteAsync(
             "UPDATE users SET name = @name, updated_at = @now WHERE id = @userId",
-            new { userId, name, now = time.GetUtcNow().UtcDateTime });
+            new { userId, name = Text.Nfc(name), now = time.GetUtcNow().UtcDateTime });
     }
 
     /// <summary>Sets a new password hash, in the caller's transaction (a password change ends sessions with it).</summary>

@@ -44,8 +44,9 @@ public static class UsersEndpoints
     public static async Task<Ok<ProfileResponse>> UpdateProfile(UpdateProfileRequest request, CurrentSession current, UserStore users)
     {
         var session = current.Session;
-        await users.UpdateNameAsync(session.UserId, request.Name!);
-        return TypedResults.Ok(new ProfileResponse(session.UserId, session.Email, request.Name!, session.Role, session.UserCreatedAt));
+        var name = Text.Nfc(request.Name!);
+        await users.UpdateNameAsync(session.UserId, name);
+        return TypedResults.Ok(new ProfileResponse(session.UserId, session.Email, name, session.Role, session.UserCreatedAt));
     }
 
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePassword(

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Api.Tests.Browser;
+using Api.Tests.Infrastructure;
+
+namespace Api.Tests.Reliability;
+
+/// <summary>
+/// The README's command for running the product, run as a developer runs it (on other ports and its own data directory):
+/// it starts PostgreSQL and the API, and keeps the local cluster closed to the machine's other users.
+/// </summary>
+[Collection(ReliabilityTestGroup.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class RunScriptTests : IAsyncLifetime
+{
+    private readonly string _dataRoot = Path.Combine(Path.GetTempPath(), "run-sh-" + Guid.NewGuid().ToString("N"));
+    private readonly string _httpEnv = Path.Combine(BrowserFixture.RepositoryRoot, "http-requests", ".env");
+    private readonly List<string> _output = [];
+    private string? _savedHttpEnv;
+    private Process? _process;
+    private int _pgPort;
+    private int _apiPort;
+
+    public Task InitializeAsync()
+    {
+        _savedHttpEnv = File.Exists(_httpEnv) ? File.ReadAllText(_httpEnv) : null;
+        _pgPort = Ports.Free();
+        _apiPort = Ports.Free();
+        var start = new ProcessStartInfo("bash", [Path.Combine(BrowserFixture.RepositoryRoot, "run.sh")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["RUN_DATA_DIR"] = _dataRoot;
+        start.Environment["PGPORT_LOCAL"] = _pgPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_apiPort}";
+        start.Environment.Remove("ConnectionStrings__Postgres");
+        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start run.sh.");
+        _process.OutputDataReceived += (_, line) => Keep(line.Data);
+        _process.ErrorDataReceived += (_, line) => Keep(line.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+        var dataDir = ClusterDirectory();
+        if (dataDir is not null)
+        {
+            await RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(LocalCluster.FindPostgresBin(), "pg_ctl"), "-D", dataDir, "-m", "immediate", "stop"], null);
+            Directory.Delete(dataDir, recursive: true);
+        }
+        if (Directory.Exists(_dataRoot))
+        {
+            Directory.Delete(_dataRoot, recursive: true);
+        }
+        if (_savedHttpEnv is null)
+        {
+            File.Delete(_httpEnv);
+        }
+        else
+        {
+            await File.WriteAllTextAsync(_httpEnv, _savedHttpEnv);
+        }
+    }
+
+    [Fact]
+    public async Task Run_sh_serves_the_api_with_a_password_protected_cluster_and_private_secrets()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_apiPort}") };
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(4);
+        while (!await IsReadyAsync(http))
+        {
+            Assert.False(_process!.HasExited, "run.sh exited:\n" + Output());
+            Assert.True(DateTime.UtcNow < deadline, "run.sh never served:\n" + Output());
+            await Task.Delay(500);
+        }
+
+        foreach (var file in new[] { "postgres-password", "demo-users" })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dataRoot, file)));
+        }
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_httpEnv));
+
+        var password = (await File.ReadAllTextAsync(Path.Combine(_dataRoot, "postgres-password"))).Trim();
+        var (withoutPassword, refusal) = await RunAsync("psql", ["-h", "127.0.0.1", "-p", $"{_pgPort}", "-U", "postgres", "-d", "postgres", "-w", "-c", "SELECT 1"], null);
+        var (withPassword, _) = await RunAsync("psql", ["-h", "127.0.0.1", "-p", $"{_pgPort}", "-U", "postgres", "-d", "postgres", "-w", "-c", "SELECT 1"], password);
+        Assert.NotEqual(0, withoutPassword);
+        Assert.Contains("password", refusal, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, withPassword);
+
+        var admin = (await File.ReadAllLinesAsync(Path.Combine(_dataRoot, "demo-users")))[0].Split(' ');
+        using var login = await http.PostAsJsonAsync("/login", new { email = admin[0], password = admin[1] });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.Contains("Swagger UI:", Output(), StringComparison.Ordinal);
+    }
+
+    private static async Task<bool> IsReadyAsync(HttpClient http)
+    {
+        try
+        {
+            using var response = await http.GetAsync("/health/ready");
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private string? ClusterDirectory()
+    {
+        const string prefix = "Starting PostgreSQL in ";
+        var line = Output().Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line?[prefix.Length..line.IndexOf(" on 127.0.0.1", StringComparison.Ordinal)];
+    }
+
+    private static async Task<(int ExitCode, string Error)> RunAsync(string program, string[] arguments, string? pgPassword)
+    {
+        var start = new ProcessStartInfo(program, arguments) { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.Environment.Remove("PGPASSWORD");
+        if (pgPassword is not null)
+        {
+            start.Environment["PGPASSWORD"] = pgPassword;
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, error);
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.Add(line);
+            }
+        }
+    }
+
+    private string Output()
+    {
+        lock (_output)
+        {
+            return string.Join("\n", _output);
+        }
+    }
+}
