@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Api.Passwords;
 using Api.Tests.Infrastructure;
+using Api.Tests.Passwords;
 using Api.Users;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,14 +21,14 @@ public sealed class PasswordLoginTests(ApiFixture api) : IClassFixture<ApiFixtur
     public async Task Login_upgrades_an_older_hash_to_2b_at_the_current_cost(string prefix, int cost)
     {
         var password = "upgrade me " + Guid.NewGuid().ToString("N")[..6];
-        var oldHash = BCrypt.HashPassword(Encoding.UTF8.GetBytes(password), $"{prefix}{cost:00}$" + "abcdefghijklmnopqrstuu");
+        var oldHash = LibXCrypt.Crypt(Encoding.UTF8.GetBytes(password), LibXCrypt.GenSalt(prefix, cost))!;
         var user = await CreateUserWithHashAsync(password, oldHash);
 
         await _client.LoginAsync(user);
 
         var newHash = await StoredHashAsync(user);
         Assert.StartsWith("$2b$04$", newHash, StringComparison.Ordinal);
-        Assert.True(BCrypt.Verify(Encoding.UTF8.GetBytes(password), newHash));
+        Assert.True(api.Factory.Services.GetRequiredService<PasswordHasher>().Verify(password, newHash));
     }
 
     [Fact]
@@ -44,7 +45,7 @@ public sealed class PasswordLoginTests(ApiFixture api) : IClassFixture<ApiFixtur
     [Fact]
     public async Task A_failed_login_never_touches_the_stored_hash()
     {
-        var oldHash = BCrypt.HashPassword("old format"u8, "$2a$05$abcdefghijklmnopqrstuu");
+        var oldHash = LibXCrypt.Crypt("old format"u8, "$2a$05$abcdefghijklmnopqrstuu")!;
         var user = await CreateUserWithHashAsync("old format", oldHash);
 
         using var response = await _client.PostLoginAsync(user.Email, "wrong password");

@@ -64,9 +64,85 @@ public sealed class MigratorTests
         Assert.Equal(fileCount, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM schema_migrations"));
     }
 
+    [Fact]
+    public async Task A_file_marked_no_transaction_can_build_an_index_concurrently_and_is_recorded()
+    {
+        await using var dataSource = await EmptyDatabaseAsync();
+        var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
+        var table = new Migration("0001_table.sql", "CREATE TABLE t (id int)");
+        const string concurrently = "CREATE INDEX CONCURRENTLY t_id_idx ON t (id)";
+
+        await Assert.ThrowsAsync<PostgresException>(() => migrator.MigrateAsync([table, new Migration("0002_index.sql", concurrently)]));
+        var result = await migrator.MigrateAsync([table, new Migration("0002_index.sql", Migration.NoTransactionMarker + "\n" + concurrently)]);
+
+        Assert.Equal(["0002_index.sql"], result.Applied);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        Assert.True(await connection.ExecuteScalarAsync<bool>("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id_idx'::regclass"));
+    }
+
+    [Fact]
+    public async Task A_dry_run_lists_what_is_pending_and_applies_nothing()
+    {
+        await using var dataSource = await EmptyDatabaseAsync();
+        var migrator = new Migrator(dataSource, NullLogger<Migrator>.Instance);
+        Migration[] first = [new("0001_a.sql", "CREATE TABLE a (id int)")];
+        Migration[] both = [.. first, new(
+            "0002_b.sql", Migration.NoTransactionMarker + "\nCREATE INDEX CONCURRENTLY a_id_idx ON a (id)")];
+
+        var beforeAnything = await migrator.PendingAsync(both);
+        await migrator.MigrateAsync(first);
+        var pending = await migrator.PendingAsync(both);
+
+        Assert.Equal(["0001_a.sql", "0002_b.sql"], beforeAnything.Select(m => m.Name));
+        var only = Assert.Single(pending);
+        Assert.Equal("0002_b.sql", only.Name);
+        Assert.False(only.InTransaction);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        Assert.False(await connection.ExecuteScalarAsync<bool>("SELECT to_regclass('a_id_idx') IS NOT NULL"));
+        await Assert.ThrowsAsync<MigrationChecksumException>(() => migrator.PendingAsync([new("0001_a.sql", "CREATE TABLE a (id bigint)")]));
+    }
+
     private static async Task<NpgsqlDataSource> EmptyDatabaseAsync()
     {
         var server = await PostgresServer.InstanceAsync();
         return NpgsqlDataSource.Create(await server.CreateEmptyDatabaseAsync());
+    }
+}
+
+public sealed class MigrateCommandTests
+{
+    [Fact]
+    public async Task Migrate_dry_run_lists_the_pending_files_and_applies_none()
+    {
+        var database = await (await PostgresServer.InstanceAsync()).CreateEmptyDatabaseAsync();
+        var files = Migrator.LoadFrom(Migrator.DefaultDirectory).Select(m => m.Name).ToList();
+
+        var (dryRunExit, dryRun) = await RunAsync(database, "migrate", "--dry-run");
+        var (migrateExit, _) = await RunAsync(database, "migrate");
+        var (afterExit, after) = await RunAsync(database, "migrate", "--dry-run");
+
+        Assert.Equal(0, dryRunExit);
+        Assert.Contains($"Would apply {files.Count} migrations", dryRun, StringComparison.Ordinal);
+        Assert.All(files, file => Assert.Contains(file, dryRun, StringComparison.Ordinal));
+        Assert.Equal(0, migrateExit);
+        Assert.Equal(0, afterExit);
+        Assert.Contains("Database is up to date: nothing to apply.", after, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string connectionString, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Api.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["ConnectionStrings__Postgres"] = connectionString;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("Could not start the API.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await error);
     }
 }

@@ -19,7 +19,13 @@ public static class Commands
         var error = Console.Error;
         switch (args[0])
         {
-            case "migrate":
+            case "migrate" when args.Skip(1).SequenceEqual(["--dry-run"]):
+                var pending = await app.Services.GetRequiredService<Migrator>().PendingAsync();
+                await output.WriteLineAsync(pending.Count == 0
+                    ? "Database is up to date: nothing to apply."
+                    : $"Would apply {pending.Count} migrations: {string.Join(", ", pending.Select(m => m.InTransaction ? m.Name : m.Name + " (no transaction)"))}.");
+                return 0;
+            case "migrate" when args.Length == 1:
                 var result = await app.Services.GetRequiredService<Migrator>().MigrateAsync();
                 await output.WriteLineAsync(result.Applied.Count == 0
                     ? $"Database is up to date ({result.AlreadyApplied.Count} migrations applied before)."
@@ -28,7 +34,7 @@ public static class Commands
             case "create-user":
                 return await CreateUserCommand.RunAsync(app.Services, args[1..], Console.In, output, error);
             default:
-                await error.WriteLineAsync($"Unknown command '{args[0]}'. Commands: migrate, create-user.");
+                await error.WriteLineAsync($"Unknown command '{string.Join(' ', args)}'. Commands: migrate [--dry-run], create-user.");
                 return 2;
         }
     }

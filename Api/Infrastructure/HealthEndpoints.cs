@@ -1,45 +1,48 @@
-using Dapper;
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace Api.Infrastructure;
 
 public sealed record HealthResponse(string Status);
 
-/// <summary>Probes for load balancers and orchestrators; outside authentication and rate limits.</summary>
+/// <summary>
+/// Probes for load balancers and orchestrators, on ASP.NET Core's health checks, outside authentication and rate limits.
+/// Liveness runs no check at all (a failing database must not get a healthy process restarted); readiness runs the
+/// checks tagged <see cref="ReadyTag"/>: one <c>SELECT 1</c> on the shared data source (AspNetCore.HealthChecks.NpgSql).
+/// </summary>
 public static class HealthEndpoints
 {
+    public const string ReadyTag = "ready";
+
+    public static WebApplicationBuilder AddHealth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks()
+            .AddNpgSql(sp => sp.GetRequiredService<NpgsqlDataSource>(), name: "postgresql", tags: [ReadyTag]);
+        return builder;
+    }
+
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/health").WithTags("Health");
-
-        group.MapGet("/live", Live)
-            .WithName("Live")
-            .WithSummary("The process is up. No I/O: a failing database must not get a healthy process restarted.");
-
-        group.MapGet("/ready", ReadyAsync)
-            .WithName("Ready")
-            .WithSummary("The process can serve: one trivial database round trip. 503 when the database does not answer.")
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-
+        routes.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = Writer("live") })
+            .WithName("Live");
+        routes.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = Writer("ready") })
+            .WithName("Ready");
         return routes;
     }
 
-    public static Ok<HealthResponse> Live() => TypedResults.Ok(new HealthResponse("live"));
-
-    public static async Task<Results<Ok<HealthResponse>, ProblemHttpResult>> ReadyAsync(NpgsqlDataSource dataSource, HttpContext http)
+    // Healthy: the same small JSON body as ever. Unhealthy: the 503 problem every other request gets while the database
+    // is down, with Retry-After.
+    private static Func<HttpContext, HealthReport, Task> Writer(string status) => async (http, report) =>
     {
-        try
+        if (report.Status == HealthStatus.Unhealthy)
         {
-            await dataSource.ReadAsync(connection => connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: http.RequestAborted)), http.RequestAborted);
-            return TypedResults.Ok(new HealthResponse("ready"));
+            var problem = DatabaseProblems.Unavailable(http, "The database did not answer. Try again shortly.");
+            await problem.ExecuteAsync(http);
+            return;
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
-        {
-            http.Response.Headers.RetryAfter = "5";
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "Database unavailable",
-                detail: "The database did not answer. Try again shortly.");
-        }
-    }
+        http.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(http.Response.Body, new HealthResponse(status), JsonSerializerOptions.Web);
+    };
 }

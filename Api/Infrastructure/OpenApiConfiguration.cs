@@ -31,6 +31,7 @@ public static class OpenApiConfiguration
             });
             options.OperationFilter<SessionSecurityOperationFilter>();
             options.DocumentFilter<TagDescriptionsDocumentFilter>();
+            options.DocumentFilter<HealthDocumentFilter>();
         });
         return builder;
     }
@@ -88,5 +89,56 @@ internal sealed class TagDescriptionsDocumentFilter : IDocumentFilter
     public void Apply(OpenApiDocument swaggerDoc, DocumentFilterContext context)
     {
         swaggerDoc.Tags = new HashSet<OpenApiTag>(Descriptions.Select(tag => new OpenApiTag { Name = tag.Key, Description = tag.Value }));
+    }
+}
+
+/// <summary>
+/// The health probes are framework health-check endpoints, which the API explorer does not see; they are described here
+/// so the document still lists every path the API serves.
+/// </summary>
+internal sealed class HealthDocumentFilter : IDocumentFilter
+{
+    public void Apply(OpenApiDocument swaggerDoc, DocumentFilterContext context)
+    {
+        var schema = context.SchemaGenerator.GenerateSchema(typeof(HealthResponse), context.SchemaRepository);
+        var problem = context.SchemaGenerator.GenerateSchema(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), context.SchemaRepository);
+        swaggerDoc.Paths.Add("/health/live", Probe(swaggerDoc, schema, null, "Live",
+            "The process is up. No I/O: a failing database must not get a healthy process restarted."));
+        swaggerDoc.Paths.Add("/health/ready", Probe(swaggerDoc, schema, problem, "Ready",
+            "The process can serve: one trivial database round trip. 503 problem with Retry-After when the database does not answer."));
+    }
+
+    private static OpenApiPathItem Probe(OpenApiDocument document, IOpenApiSchema schema, IOpenApiSchema? problem, string name, string summary)
+    {
+        var responses = new OpenApiResponses
+        {
+            ["200"] = new OpenApiResponse
+            {
+                Description = "OK",
+                Content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = schema } },
+            },
+        };
+        if (problem is not null)
+        {
+            responses["503"] = new OpenApiResponse
+            {
+                Description = "Service Unavailable",
+                Content = new Dictionary<string, IOpenApiMediaType> { ["application/problem+json"] = new OpenApiMediaType { Schema = problem } },
+            };
+        }
+        return new OpenApiPathItem
+        {
+            Operations = new Dictionary<HttpMethod, OpenApiOperation>
+            {
+                [HttpMethod.Get] = new()
+                {
+                    OperationId = name,
+                    Summary = summary,
+                    Tags = new HashSet<OpenApiTagReference> { new("Health", document) },
+                    Security = [],
+                    Responses = responses,
+                },
+            },
+        };
     }
 }

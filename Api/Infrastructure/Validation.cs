@@ -15,8 +15,8 @@ public static class Validation
 
         builder.Services.ConfigureHttpJsonOptions(options => StrictJson.Apply(options.SerializerOptions));
 
-        AssemblyScanner.FindValidatorsInAssembly(typeof(Validation).Assembly)
-            .ForEach(result => builder.Services.AddSingleton(result.InterfaceType, result.ValidatorType));
+        // Validators hold no state: one instance each serves every request.
+        builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
         return builder;
     }
 

@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using Api.Infrastructure;
+using BCrypt.Net;
 using Microsoft.Extensions.Options;
 
 namespace Api.Passwords;
@@ -18,27 +19,33 @@ public enum PasswordMatch
 }
 
 /// <summary>
-/// Hashes and checks user passwords with bcrypt at the configured <see cref="PasswordOptions.WorkFactor"/>.
-/// Passwords are hashed in Unicode NFC (NIST SP 800-63B), so "é" typed as one code point or as "e" plus an accent is the
-/// same password on every keyboard. They are UTF-8 encoded (a lone surrogate becomes U+FFFD, as in Node and BCrypt.Net)
-/// and must fit bcrypt's 72-byte key: longer ones are refused rather than silently truncated, so two long passwords
-/// that share their first 72 bytes can never stand in for each other.
+/// Hashes and checks user passwords with bcrypt (BCrypt.Net-Next), <c>$2b$</c> at the configured
+/// <see cref="PasswordOptions.WorkFactor"/>. What is ours sits around the library, where it falls short of what this
+/// product promises:
+/// - passwords are hashed in Unicode NFC (NIST SP 800-63B), so "é" typed as one code point or as "e" plus an accent is
+///   the same password on every keyboard; broken UTF-16 becomes U+FFFD first, as UTF-8 encoders do;
+/// - the library truncates keys over 72 bytes silently: longer passwords are refused before it is called, so two long
+///   passwords that share their first 72 bytes can never stand in for each other;
+/// - the library hashes <c>$2a$</c> by default and its rehash check ignores the prefix: new hashes ask for <c>$2b$</c>,
+///   and <see cref="NeedsRehash"/> reads prefix and cost itself;
+/// - the library throws on a malformed stored hash: here that is simply no match.
 /// </summary>
-public sealed class PasswordHasher(IOptions<PasswordOptions> options)
+public sealed partial class PasswordHasher(IOptions<PasswordOptions> options)
 {
     public const int MaxBytes = 72;
+    public const int MinCost = 4;
+    public const int MaxCost = 31;
 
     private readonly int _workFactor = options.Value.WorkFactor;
 
     /// <summary>
-    /// Whether the password's UTF-8 form is at most <see cref="MaxBytes"/> bytes. A string of more than
+    /// Whether the password's UTF-8 form (in NFC) is at most <see cref="MaxBytes"/> bytes. A string of more than
     /// <see cref="MaxBytes"/> chars cannot fit, so it is refused without encoding anything.
     /// </summary>
     public static bool FitsBcrypt(string password)
     {
         ArgumentNullException.ThrowIfNull(password);
-        password = Text.Nfc(password);
-        return password.Length <= MaxBytes && Encoding.UTF8.GetByteCount(password) <= MaxBytes;
+        return Fits(Prepare(password));
     }
 
     /// <summary>
@@ -49,21 +56,12 @@ public sealed class PasswordHasher(IOptions<PasswordOptions> options)
     public string Hash(string password)
     {
         ArgumentNullException.ThrowIfNull(password);
-        password = Text.Nfc(password);
-        Span<byte> bytes = stackalloc byte[MaxBytes];
-        try
+        var prepared = Prepare(password);
+        if (!Fits(prepared))
         {
-            if (!TryEncode(password, bytes, out var length))
-            {
-                throw new ArgumentException($"The password is longer than {MaxBytes} UTF-8 bytes.", nameof(password));
-            }
-
-            return BCrypt.HashPassword(bytes[..length], _workFactor);
+            throw new ArgumentException($"The password is longer than {MaxBytes} UTF-8 bytes.", nameof(password));
         }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-        }
+        return BCrypt.Net.BCrypt.HashPassword(prepared, BCrypt.Net.BCrypt.GenerateSalt(_workFactor, 'b'));
     }
 
     /// <summary>Whether the password matches the stored hash, in either form (see <see cref="Check"/>). Never throws.</summary>
@@ -82,34 +80,43 @@ public sealed class PasswordHasher(IOptions<PasswordOptions> options)
         {
             return PasswordMatch.None;
         }
-        var normalized = Text.Nfc(password);
+        var normalized = Prepare(password);
         if (Matches(normalized, hash))
         {
             return PasswordMatch.Normalized;
         }
-        return !string.Equals(normalized, password, StringComparison.Ordinal) && Matches(password, hash) ? PasswordMatch.AsTyped : PasswordMatch.None;
-    }
-
-    private static bool Matches(string password, string hash)
-    {
-        Span<byte> bytes = stackalloc byte[MaxBytes];
-        try
-        {
-            return TryEncode(password, bytes, out var length) && BCrypt.Verify(bytes[..length], hash);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-        }
+        var asTyped = Text.IsWellFormed(password) ? password : normalized;
+        return !string.Equals(normalized, asTyped, StringComparison.Ordinal) && Matches(asTyped, hash) ? PasswordMatch.AsTyped : PasswordMatch.None;
     }
 
     /// <summary>Whether a stored hash should be replaced after a successful login: another cost, not <c>$2b$</c>, or unreadable.</summary>
     public bool NeedsRehash(string hash) =>
-        !BCrypt.TryParse(hash, out var minor, out var cost) || minor != 'b' || cost != _workFactor;
+        hash is null || HashShape().Match(hash) is not { Success: true } shape
+        || shape.Groups["minor"].Value != "b" || int.Parse(shape.Groups["cost"].ValueSpan, provider: null) != _workFactor;
 
-    private static bool TryEncode(string password, Span<byte> buffer, out int length)
+    private static bool Matches(string password, string hash)
     {
-        length = 0;
-        return password.Length <= MaxBytes && Encoding.UTF8.TryGetBytes(password, buffer, out length);
+        if (!Fits(password) || !HashShape().IsMatch(hash))
+        {
+            return false;
+        }
+        try
+        {
+            return BCrypt.Net.BCrypt.Verify(password, hash);
+        }
+        catch (Exception e) when (e is SaltParseException or ArgumentException or BcryptAuthenticationException)
+        {
+            // A stored hash the library cannot read is no match, never a 500.
+            return false;
+        }
     }
+
+    // NFC, and UTF-16 that encodes: a lone surrogate becomes U+FFFD, as every UTF-8 encoder writes it.
+    private static string Prepare(string password) =>
+        Text.IsWellFormed(password) ? Text.Nfc(password) : Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(password));
+
+    private static bool Fits(string password) => password.Length <= MaxBytes && Encoding.UTF8.GetByteCount(password) <= MaxBytes;
+
+    [GeneratedRegex(@"^\$2(?<minor>[aby])\$(?<cost>0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$")]
+    private static partial Regex HashShape();
 }

@@ -11,7 +11,7 @@ public sealed class PasswordOptions
     /// development machines (bench/BcryptBench). Raise it as hardware gets faster;
     /// <see cref="PasswordHasher.NeedsRehash"/> then upgrades stored hashes at the next login.
     /// </summary>
-    [Range(BCrypt.MinCost, BCrypt.MaxCost)]
+    [Range(PasswordHasher.MinCost, PasswordHasher.MaxCost)]
     public int WorkFactor { get; set; } = 12;
 
     /// <summary>How many bcrypt computations may run at once; 0 means one per processor.</summary>
