@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Api.Passwords;
+using Api.Sessions;
 using Api.Tests.Infrastructure;
 using Api.Tests.Passwords;
 using Api.Users;

@@ -6,6 +6,7 @@ using Npgsql;
 namespace Api.Tests.Browser;
 
 [Collection(BrowserTestGroup.Name)]
+[Trait("Category", "Browser")]
 public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
 {
     private IBrowserContext? _context;

@@ -1,4 +1,5 @@
 using Api.Passwords;
+using Api.Sessions;
 using Api.Tests.Browser;
 using Api.Tests.Infrastructure;
 using Api.Users;
@@ -8,6 +9,7 @@ namespace Api.Tests.Clients;
 
 /// <summary>The .http files, run by httpyac against the API on Kestrel, exactly as a developer runs them.</summary>
 [Collection(BrowserTestGroup.Name)]
+[Trait("Category", "Clients")]
 public sealed class HttpFilesTests(BrowserFixture browser)
 {
     [Fact]

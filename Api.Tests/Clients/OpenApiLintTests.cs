@@ -4,6 +4,7 @@ using Api.Tests.Infrastructure;
 namespace Api.Tests.Clients;
 
 /// <summary>The OpenAPI document, linted by Redocly CLI with the repository's redocly.yaml.</summary>
+[Trait("Category", "Clients")]
 public sealed class OpenApiLintTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     [Fact]

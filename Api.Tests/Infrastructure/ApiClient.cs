@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Api.Passwords;
+using Api.Sessions;
 using Api.Users;
 using Microsoft.Extensions.DependencyInjection;
 

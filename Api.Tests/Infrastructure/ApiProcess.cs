@@ -21,10 +21,6 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public ConcurrentQueue<string> Output { get; } = new();
 
-    public bool HasExited => _process.HasExited;
-
-    public int ExitCode => _process.ExitCode;
-
     public static ApiProcess Start(string connectionString, IReadOnlyDictionary<string, string>? settings = null, int? port = null)
     {
         var url = $"http://127.0.0.1:{port ?? Ports.Free()}";

@@ -123,3 +123,27 @@ public sealed class AutoPrepareTests(AutoPrepareFixture api) : IClassFixture<Aut
         Assert.Contains("unexpected backend message", error?.Message ?? "(no error)", StringComparison.OrdinalIgnoreCase);
     }
 }
+
+public sealed class PreparedStatementTests(SmallPoolFixture api) : IClassFixture<SmallPoolFixture>
+{
+    [Fact]
+    public async Task An_explicitly_prepared_statement_whose_execution_fails_stays_usable()
+    {
+        var dataSource = api.Factory.Services.GetRequiredService<NpgsqlDataSource>();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        const string sql = "SELECT 10 / @divisor AS value";
+
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await Assert.ThrowsAsync<PostgresException>(() => Api.Infrastructure.Prepared.ExecuteAsync(connection, sql, new NpgsqlParameter<int>("divisor", 0)));
+            await transaction.RollbackAsync();
+        }
+        var first = await Api.Infrastructure.Prepared.QuerySingleOrDefaultAsync<int>(connection, sql, new NpgsqlParameter<int>("divisor", 2));
+        await Assert.ThrowsAsync<PostgresException>(() => Api.Infrastructure.Prepared.ExecuteAsync(connection, sql, new NpgsqlParameter<int>("divisor", 0)));
+        var second = await Api.Infrastructure.Prepared.QuerySingleOrDefaultAsync<int>(connection, sql, new NpgsqlParameter<int>("divisor", 5));
+
+        Assert.Equal(5, first);
+        Assert.Equal(2, second);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT 10 /%'"));
+    }
+}

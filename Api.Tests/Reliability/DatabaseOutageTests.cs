@@ -9,6 +9,7 @@ using Npgsql;
 namespace Api.Tests.Reliability;
 
 [Collection(ReliabilityTestGroup.Name)]
+[Trait("Category", "Reliability")]
 public sealed class DatabaseOutageTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(8);

@@ -11,6 +11,7 @@ namespace Api.Tests.Reliability;
 
 /// <summary>Three API processes on different ports, one database: the API keeps no state of its own.</summary>
 [Collection(ReliabilityTestGroup.Name)]
+[Trait("Category", "Reliability")]
 public sealed partial class MultiInstanceTests : IAsyncLifetime
 {
     private readonly List<ApiProcess> _processes = [];

@@ -11,6 +11,7 @@ namespace Api.Tests.Reliability;
 /// it starts PostgreSQL and the API, and keeps the local cluster closed to the machine's other users.
 /// </summary>
 [Collection(ReliabilityTestGroup.Name)]
+[Trait("Category", "Reliability")]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RunScriptTests : IAsyncLifetime
 {

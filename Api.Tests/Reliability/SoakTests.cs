@@ -15,6 +15,7 @@ namespace Api.Tests.Reliability;
 /// lost, nothing leaked. SOAK_SECONDS sets the length (default 60).
 /// </summary>
 [Collection(ReliabilityTestGroup.Name)]
+[Trait("Category", "Reliability")]
 public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Workers = 12;

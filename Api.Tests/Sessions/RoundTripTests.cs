@@ -24,6 +24,12 @@ public sealed class RoundTripTests(CommandLoggingFixture api) : IClassFixture<Co
     {
         var user = await api.Factory.CreateUserAsync();
         var token = await _client.LoginAsync(user);
+        // The first use of the hot statement on a pooled connection prepares it, in a round trip of its own; the steady
+        // state is what counts.
+        for (var i = 0; i < 3; i++)
+        {
+            using var warmUp = await _client.GetWithSessionAsync(path, token);
+        }
         api.Factory.Logs.Clear();
 
         using var response = await _client.GetWithSessionAsync(path, token);

@@ -73,7 +73,7 @@ public sealed class SessionCleanupTests(CleanupFixture api) : IClassFixture<Clea
         await SessionSeeding.InsertExpiredAsync(api.Factory.ConnectionString, 23, api.Factory.Clock.GetUtcNow().UtcDateTime, user.Id);
         var pauses = new PauseRecorder();
         var cleanup = new SessionCleanup(
-            api.Factory.Services.GetRequiredService<SessionStore>(), pauses, api.Factory.Services.GetRequiredService<IOptions<SessionSettings>>());
+            api.Factory.Services.GetRequiredService<SessionStore>(), pauses, api.Factory.Services.GetRequiredService<IOptions<SessionOptions>>());
 
         var started = Stopwatch.GetTimestamp();
         Assert.Equal(23, await cleanup.RunOnceAsync(CancellationToken.None));

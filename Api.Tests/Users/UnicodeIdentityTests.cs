@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Api.Sessions;
 using Api.Tests.Infrastructure;
 using Api.Users;
 using Microsoft.Extensions.DependencyInjection;

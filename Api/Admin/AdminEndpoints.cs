@@ -1,6 +1,4 @@
-using Api.Auth;
 using Api.Infrastructure;
-using Api.Passwords;
 using Api.Sessions;
 using Api.Users;
 
@@ -52,9 +50,9 @@ public static class AdminEndpoints
         return change switch
         {
             AdminChange.Applied => TypedResults.Created($"/admin/users/{id}", await directory.FindAsync(id)),
-            AdminChange.EmailTaken => UserProblems.EmailTaken(),
-            AdminChange.Busy => PasswordProblems.Busy(http),
-            _ => NoLongerAdmin(),
+            AdminChange.EmailTaken => Problems.EmailTaken(),
+            AdminChange.Busy => Problems.PasswordCheckBusy(http),
+            _ => Problems.NoLongerAdmin(),
         };
     }
 
@@ -65,12 +63,9 @@ public static class AdminEndpoints
         return change switch
         {
             AdminChange.Applied => TypedResults.Ok(user),
-            AdminChange.NotFound => UserProblems.NotFound(),
-            AdminChange.WouldLockOutSelf => TypedResults.Problem(
-                statusCode: StatusCodes.Status409Conflict,
-                title: "Cannot lock yourself out",
-                detail: "An admin cannot demote or disable themselves; ask another admin."),
-            _ => NoLongerAdmin(),
+            AdminChange.NotFound => Problems.UserNotFound(),
+            AdminChange.WouldLockOutSelf => Problems.WouldLockOutSelf(),
+            _ => Problems.NoLongerAdmin(),
         };
     }
 
@@ -78,21 +73,10 @@ public static class AdminEndpoints
         await administration.RevokeSessionsAsync(Actor(current), id) switch
         {
             AdminChange.Applied => TypedResults.NoContent(),
-            AdminChange.NotFound => UserProblems.NotFound(),
-            _ => NoLongerAdmin(),
+            AdminChange.NotFound => Problems.UserNotFound(),
+            _ => Problems.NoLongerAdmin(),
         };
 
     private static AdminActor Actor(CurrentSession current) => new(current.Session.UserId, current.Session.SessionId);
 
-    private static ProblemHttpResult NoLongerAdmin() => TypedResults.Problem(
-        statusCode: StatusCodes.Status403Forbidden,
-        title: "Forbidden",
-        detail: "You are no longer an active administrator.");
-
-    public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<UserDirectory>();
-        builder.Services.AddSingleton<UserAdministration>();
-        return builder;
-    }
 }

@@ -1,8 +1,6 @@
 using Api.Auth;
-using Api.Infrastructure;
 using Api.Sessions;
 using Api.Users;
-using Dapper;
 using Npgsql;
 
 namespace Api.Admin;
@@ -54,8 +52,7 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
         {
             return (AdminChange.ActorNoLongerAdmin, null);
         }
-        var target = await connection.QuerySingleOrDefaultAsync<AdminUserResponse>(
-            "SELECT id, email, name, role, created_at, disabled_at FROM users WHERE id = @userId FOR UPDATE", new { userId }, transaction);
+        var target = await UserStore.LockAsync(transaction, userId);
         if (target is null)
         {
             return (AdminChange.NotFound, null);
@@ -65,15 +62,7 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
             return (AdminChange.WouldLockOutSelf, null);
         }
 
-        var updated = await connection.QuerySingleAsync<AdminUserResponse>("""
-            UPDATE users SET
-                name = COALESCE(@Name, name),
-                role = COALESCE(@Role, role),
-                disabled_at = CASE WHEN @Disabled IS NULL THEN disabled_at WHEN @Disabled THEN COALESCE(disabled_at, @now) ELSE NULL END,
-                updated_at = @now
-            WHERE id = @userId
-            RETURNING id, email, name, role, created_at, disabled_at
-            """, new { Name = Text.Nfc(request.Name), request.Role, request.Disabled, userId, now = time.GetUtcNow().UtcDateTime }, transaction);
+        var updated = await UserStore.UpdateAsync(transaction, userId, new UserChange(request.Name, request.Role, request.Disabled), time.GetUtcNow().UtcDateTime);
 
         if (updated.Role != target.Role || (updated.DisabledAt is not null && target.DisabledAt is null))
         {
@@ -81,7 +70,7 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
             await LoginThrottle.ForgetDevicesAsync(transaction, userId);
         }
         await transaction.CommitAsync();
-        return (AdminChange.Applied, updated);
+        return (AdminChange.Applied, new AdminUserResponse(updated.Id, updated.Email, updated.Name, updated.Role, updated.CreatedAt, updated.DisabledAt));
     }
 
     /// <summary>Ends every session of the user.</summary>
@@ -93,7 +82,7 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
         {
             return AdminChange.ActorNoLongerAdmin;
         }
-        if (!await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM users WHERE id = @userId)", new { userId }, transaction))
+        if (await UserStore.LockAsync(transaction, userId) is null)
         {
             return AdminChange.NotFound;
         }

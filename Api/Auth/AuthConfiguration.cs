@@ -8,13 +8,13 @@ public static class AuthConfiguration
         builder.Services.AddOptions<LoginThrottleOptions>()
             .BindConfiguration(LoginThrottleOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(LoginThrottleOptions.MaxNotBelowBase, "LoginThrottle:MaxLockout must not be shorter than LoginThrottle:BaseLockout.")
             .ValidateOnStart();
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<DeviceCookie>();
         builder.Services.AddSingleton<Registration>();
+        builder.Services.AddSingleton<PasswordChange>();
         builder.Services.AddSingleton<Infrastructure.ICleanupTask>(sp => sp.GetRequiredService<LoginThrottle>());
-        builder.Services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.SectionName);
+        builder.Services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return builder;
     }
 }

@@ -43,6 +43,18 @@ public static class AuthEndpoints
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         }
 
+        // The password change checks a password, so it lives with login and its throttle, under the profile's path.
+        var profile = routes.MapGroup("/profile").WithTags("Profile").RequireSession();
+        profile.MapPost("/password", ChangePassword)
+            .WithName("ChangePassword")
+            .WithSummary("Change the password: every other session of the user ends, and this one gets a new cookie.")
+            .WithDescription("The current password is checked under the same throttle as login: a wrong one is 400, a locked account or browser 429 with Retry-After.")
+            .WithValidation<ChangePasswordRequest>()
+            .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
         return routes;
     }
 
@@ -59,11 +71,11 @@ public static class AuthEndpoints
         switch (result.Check)
         {
             case CredentialCheck.Busy:
-                return PasswordProblems.Busy(http);
+                return Problems.PasswordCheckBusy(http);
             case CredentialCheck.Locked:
-                return AuthProblems.TooManyAttempts(http, result.RetryAfter!.Value);
+                return Problems.TooManyAttempts(http, result.RetryAfter!.Value);
             case CredentialCheck.Invalid:
-                return AuthProblems.InvalidCredentials();
+                return Problems.InvalidCredentials();
         }
 
         var user = result.User!;
@@ -75,7 +87,7 @@ public static class AuthEndpoints
     public static async Task<Results<NoContent, ProblemHttpResult>> Logout(HttpContext http, SessionIssuer issuer) =>
         await issuer.LogOutAsync(http)
             ? TypedResults.NoContent()
-            : DatabaseProblems.Unavailable(http, "You are logged out in this browser; the server will end the session as soon as its database answers again.");
+            : Problems.DatabaseUnavailable(http, "You are logged out in this browser; the server will end the session as soon as its database answers again.");
 
     public static async Task<Results<Created<LoginResponse>, ProblemHttpResult>> Register(
         RegisterRequest request, HttpContext http, Registration registration, SessionIssuer issuer, DeviceCookie devices)
@@ -85,9 +97,35 @@ public static class AuthEndpoints
         var (outcome, id) = await registration.RegisterAsync(http, user);
         if (outcome != AccountCreationOutcome.Created)
         {
-            return outcome == AccountCreationOutcome.EmailTaken ? UserProblems.EmailTaken() : PasswordProblems.Busy(http);
+            return outcome == AccountCreationOutcome.EmailTaken ? Problems.EmailTaken() : Problems.PasswordCheckBusy(http);
         }
         await devices.TrustAsync(http, id);
         return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, user.Email!, user.Name!, Roles.User)));
+    }
+
+    public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePassword(
+        ChangePasswordRequest request, CurrentSession current, HttpContext http,
+        Credentials credentials, PasswordHasher hasher, PasswordWorkLimiter limiter, PasswordChange change)
+    {
+        var session = current.Session;
+        var check = await credentials.CheckAsync(session.UserId, request.CurrentPassword!, http);
+        switch (check.Check)
+        {
+            case CredentialCheck.Busy:
+                return Problems.PasswordCheckBusy(http);
+            case CredentialCheck.Locked:
+                // Never 401 here: an SPA reads 401 as "logged out", and the session is fine.
+                return Problems.TooManyAttempts(http, check.RetryAfter!.Value);
+            case CredentialCheck.Invalid:
+                return Problems.Field("currentPassword", "The current password is wrong.", "current_password_wrong");
+        }
+
+        var (ran, newHash) = await limiter.TryRunAsync(() => hasher.Hash(request.NewPassword!), http.RequestAborted);
+        if (!ran)
+        {
+            return Problems.PasswordCheckBusy(http);
+        }
+        await change.ApplyAsync(http, session, newHash);
+        return TypedResults.NoContent();
     }
 }

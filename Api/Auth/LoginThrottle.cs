@@ -7,7 +7,7 @@ using Npgsql;
 
 namespace Api.Auth;
 
-public sealed class LoginThrottleOptions
+public sealed class LoginThrottleOptions : IValidatableObject
 {
     public const string SectionName = "LoginThrottle";
 
@@ -34,7 +34,17 @@ public sealed class LoginThrottleOptions
     [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
     public TimeSpan DeviceLifetime { get; set; } = TimeSpan.FromDays(365);
 
-    internal static bool MaxNotBelowBase(LoginThrottleOptions options) => options.MaxLockout >= options.BaseLockout;
+    /// <summary>How often forgotten failures and expired trusted browsers are deleted.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxLockout < BaseLockout)
+        {
+            yield return new ValidationResult("LoginThrottle:MaxLockout must not be shorter than LoginThrottle:BaseLockout.");
+        }
+    }
 }
 
 /// <summary>What a password check reads in its first query: the user (if any), the account's lock and this browser's standing.</summary>
@@ -78,6 +88,8 @@ public sealed class LoginThrottle(NpgsqlDataSource dataSource, TimeProvider time
     private readonly Lockout _device = new(options.Value.DeviceFreeAttempts, options.Value.BaseLockout, options.Value.MaxLockout);
 
     public string Name => "forgotten failed logins and expired trusted browsers";
+
+    public TimeSpan Interval => _options.CleanupInterval;
 
     /// <summary>
     /// The next failure count of row <c>t</c>: failures older than ForgetAfter are forgotten, and the count stops at the

@@ -1,4 +1,3 @@
-using Api.Auth;
 using Api.Sessions;
 using Api.Users;
 

@@ -1,41 +1,40 @@
-using Api.Sessions;
-using Microsoft.Extensions.Options;
-
 namespace Api.Infrastructure;
 
-/// <summary>Deletes rows that only age out (expired sessions, forgotten failed logins).</summary>
+/// <summary>A background job that deletes rows that only age out (expired sessions, forgotten failed logins).</summary>
 public interface ICleanupTask
 {
     string Name { get; }
+
+    /// <summary>How often it runs: each job has its own setting.</summary>
+    TimeSpan Interval { get; }
 
     /// <summary>Deletes what has aged out, in bounded batches; returns how many rows went.</summary>
     Task<int> RunOnceAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>Runs every <see cref="ICleanupTask"/> each Session:CleanupInterval.</summary>
-public sealed partial class CleanupService(IEnumerable<ICleanupTask> tasks, TimeProvider time, IOptions<SessionSettings> options, ILogger<CleanupService> logger)
-    : BackgroundService
+/// <summary>Runs every <see cref="ICleanupTask"/> on its own interval.</summary>
+public sealed partial class CleanupService(IEnumerable<ICleanupTask> tasks, TimeProvider time, ILogger<CleanupService> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(tasks.Select(task => RunAsync(task, stoppingToken)));
+
+    private async Task RunAsync(ICleanupTask task, CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.CleanupInterval, time);
+        using var timer = new PeriodicTimer(task.Interval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            foreach (var task in tasks)
+            try
             {
-                try
+                var deleted = await task.RunOnceAsync(stoppingToken);
+                if (deleted > 0)
                 {
-                    var deleted = await task.RunOnceAsync(stoppingToken);
-                    if (deleted > 0)
-                    {
-                        LogDeleted(task.Name, deleted);
-                    }
+                    LogDeleted(task.Name, deleted);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // A database outage must not stop the service: the next tick tries again.
-                    LogFailed(e, task.Name);
-                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A database outage must not stop the job: the next tick tries again.
+                LogFailed(e, task.Name);
             }
         }
     }

@@ -1,10 +1,17 @@
-using Api.Users;
-
 namespace Api.Infrastructure;
 
+/// <summary>A command-line command a feature offers (<c>dotnet Api.dll NAME ...</c>), registered in its Add method.</summary>
+public interface ICliCommand
+{
+    string Name { get; }
+
+    Task<int> RunAsync(IServiceProvider services, string[] args, TextReader input, TextWriter output, TextWriter errors);
+}
+
 /// <summary>
-/// `dotnet run --project Api -- migrate` and `-- create-user ...` run against the configured database instead of
-/// serving. They share the app's configuration and services, so they see exactly what the server would.
+/// `dotnet run --project Api -- migrate` and the features' commands (`create-user ...`) run against the configured
+/// database instead of serving. They share the app's configuration and services, so they see exactly what the server
+/// would.
 /// </summary>
 public static class Commands
 {
@@ -31,10 +38,14 @@ public static class Commands
                     ? $"Database is up to date ({result.AlreadyApplied.Count} migrations applied before)."
                     : $"Applied {result.Applied.Count} migrations: {string.Join(", ", result.Applied)}.");
                 return 0;
-            case "create-user":
-                return await CreateUserCommand.RunAsync(app.Services, args[1..], Console.In, output, error);
             default:
-                await error.WriteLineAsync($"Unknown command '{string.Join(' ', args)}'. Commands: migrate [--dry-run], create-user.");
+                var commands = app.Services.GetServices<ICliCommand>().ToList();
+                if (commands.FirstOrDefault(c => c.Name == args[0]) is { } command)
+                {
+                    return await command.RunAsync(app.Services, args[1..], Console.In, output, error);
+                }
+                await error.WriteLineAsync(
+                    $"Unknown command '{string.Join(' ', args)}'. Commands: migrate [--dry-run], {string.Join(", ", commands.Select(c => c.Name))}.");
                 return 2;
         }
     }

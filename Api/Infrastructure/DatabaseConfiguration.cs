@@ -51,6 +51,10 @@ public static class DatabaseConfiguration
         builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddHostedService<MigrateOnStartup>();
+        // Every feature's row-ageing job runs here, each on its own interval.
+        builder.Services.AddHostedService<CleanupService>();
+        // Expiry, locks and tokens all take their time from here, so tests can move the clock instead of sleeping.
+        builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }
 
@@ -90,17 +94,15 @@ public static class DatabaseConfiguration
             settings.CancellationTimeout = -1;
         }
         // Every request holds a connection only for its statement, so a few connections serve many requests, and every
-        // further busy connection is one more PostgreSQL backend woken per statement. bench/run.sh on 2 cores, 32 concurrent
-        // requests: with Npgsql's default of 100 the pool grew to 32 connections and PostgreSQL spent 70-115 µs of CPU per
-        // GET /profile (8,000-13,000 req/s); with 16, 37-44 µs (16,000-20,000 req/s). It also keeps three instances
-        // within PostgreSQL's default max_connections of 100.
+        // further busy connection is one more PostgreSQL backend woken per statement (measured in bench/README.md, "pool
+        // size"). It also keeps three instances within PostgreSQL's default max_connections of 100.
         if (!IsGiven("Maximum Pool Size", "MaxPoolSize"))
         {
             settings.MaxPoolSize = options.MaxPoolSize;
         }
         // Otherwise a connection returned to the pool queues a reset that PostgreSQL runs ahead of the next query: seven
-        // statements (SET SESSION AUTHORIZATION DEFAULT, RESET ALL, CLOSE ALL, UNLISTEN *, ...), so bench/run.sh counted
-        // 8 statements per GET /profile instead of 1. Nothing here leaves session state on a pooled connection: settings
+        // statements (SET SESSION AUTHORIZATION DEFAULT, RESET ALL, CLOSE ALL, UNLISTEN *, ...) ahead of every request's
+        // own (bench/README.md). Nothing here leaves session state on a pooled connection: settings
         // and locks are transaction-scoped, and the migrator releases its session lock itself.
         if (!IsGiven("No Reset On Close", "NoResetOnClose"))
         {

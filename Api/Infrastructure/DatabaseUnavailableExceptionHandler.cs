@@ -9,7 +9,7 @@ namespace Api.Infrastructure;
 /// 500. Nothing was decided, so the client may simply retry.
 /// </summary>
 internal sealed partial class DatabaseUnavailableExceptionHandler(
-    IProblemDetailsService problemDetails, NpgsqlDataSource dataSource, ILogger<DatabaseUnavailableExceptionHandler> logger) : IExceptionHandler
+    NpgsqlDataSource dataSource, ILogger<DatabaseUnavailableExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -25,18 +25,8 @@ internal sealed partial class DatabaseUnavailableExceptionHandler(
             dataSource.Clear();
         }
 
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = DatabaseProblems.RetryAfterSeconds;
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = DatabaseProblems.Title,
-                Detail = DatabaseProblems.Detail,
-            },
-        });
+        await Problems.DatabaseUnavailable(httpContext).ExecuteAsync(httpContext);
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answered 503: {Kind}: {Message}")]

@@ -29,7 +29,7 @@ public static class ErrorHandling
 /// A failure that concerns one field (a query parameter that is not a number, an unknown, duplicated, mistyped or NUL-holding
 /// JSON field) is a validation problem whose <c>errors</c> name that field as the client spelt it.
 /// </summary>
-internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
+internal sealed partial class BadRequestExceptionHandler : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -38,18 +38,14 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             return false;
         }
 
-        httpContext.Response.StatusCode = badRequest.StatusCode;
-        var problem = FieldErrorFor(badRequest) is var (field, message)
-            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
-            {
-                Status = badRequest.StatusCode,
-                Detail = message,
-            }
-            : new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = badRequest.StatusCode, Detail = DetailFor(badRequest) };
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, Exception = exception, ProblemDetails = problem });
+        IResult problem = FieldErrorFor(badRequest) is var (field, message, code)
+            ? Problems.Field(field, message, code)
+            : Problems.RequestUnreadable(badRequest.StatusCode, DetailFor(badRequest));
+        await problem.ExecuteAsync(httpContext);
+        return true;
     }
 
-    private static (string Field, string Message)? FieldErrorFor(BadHttpRequestException exception)
+    private static (string Field, string Message, string Code)? FieldErrorFor(BadHttpRequestException exception)
     {
         if (exception.InnerException is JsonException json)
         {
@@ -57,23 +53,23 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
             {
                 return null;
             }
-            return (field, json switch
+            return json switch
             {
-                NulCharacterException => $"'{field}' must not contain NUL characters.",
-                { Message: var m } when m.StartsWith("Duplicate property", StringComparison.Ordinal) => $"'{field}' is given more than once.",
-                { Message: var m } when m.Contains("could not be mapped to any .NET member", StringComparison.Ordinal) => $"'{field}' is not a field of this request.",
-                _ => $"'{field}' has the wrong type, or is not valid text.",
-            });
+                NulCharacterException => (field, $"'{field}' must not contain NUL characters.", "validation_failed"),
+                { Message: var m } when m.StartsWith("Duplicate property", StringComparison.Ordinal) => (field, $"'{field}' is given more than once.", "duplicate_field"),
+                { Message: var m } when m.Contains("could not be mapped to any .NET member", StringComparison.Ordinal) => (field, $"'{field}' is not a field of this request.", "unknown_field"),
+                _ => (field, $"'{field}' has the wrong type, or is not valid text.", "validation_failed"),
+            };
         }
         if (BindFailure().Match(exception.Message) is { Success: true } bind)
         {
             var name = JsonNamingPolicy.CamelCase.ConvertName(bind.Groups["name"].Value);
-            return (name, $"'{name}' must be {Describe(bind.Groups["type"].Value)}.");
+            return (name, $"'{name}' must be {Describe(bind.Groups["type"].Value)}.", "validation_failed");
         }
         if (MissingParameter().Match(exception.Message) is { Success: true } missing && missing.Groups["source"].Value != "body")
         {
             var name = JsonNamingPolicy.CamelCase.ConvertName(missing.Groups["name"].Value);
-            return (name, $"'{name}' is required.");
+            return (name, $"'{name}' is required.", "validation_failed");
         }
         return null;
     }

@@ -38,8 +38,7 @@ public static class HealthEndpoints
     {
         if (report.Status == HealthStatus.Unhealthy)
         {
-            var problem = DatabaseProblems.Unavailable(http, "The database did not answer. Try again shortly.");
-            await problem.ExecuteAsync(http);
+            await Problems.DatabaseUnavailable(http, "The database did not answer. Try again shortly.").ExecuteAsync(http);
             return;
         }
         http.Response.ContentType = "application/json";

@@ -1,4 +1,3 @@
-using Api.Sessions;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
@@ -10,7 +9,6 @@ public static class OpenApiConfiguration
 
     public static WebApplicationBuilder AddOpenApiDocument(this WebApplicationBuilder builder)
     {
-        var cookieName = builder.Configuration[$"{SessionSettings.SectionName}:CookieName"] ?? SessionSettings.DefaultCookieName;
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
         {
@@ -21,13 +19,6 @@ public static class OpenApiConfiguration
                 Description = "Cookie + server-side session authentication for single-page apps. "
                     + "POST /login sets an HttpOnly session cookie that the browser sends with every later request; "
                     + "in Swagger UI, log in first, then call the protected endpoints.",
-            });
-            options.AddSecurityDefinition(CookieSchemeName, new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.ApiKey,
-                In = ParameterLocation.Cookie,
-                Name = cookieName,
-                Description = "Opaque session token set by POST /login (HttpOnly, Secure, SameSite=Strict). The browser sends it by itself.",
             });
             options.OperationFilter<SessionSecurityOperationFilter>();
             options.DocumentFilter<TagDescriptionsDocumentFilter>();

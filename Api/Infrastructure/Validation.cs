@@ -35,7 +35,7 @@ internal sealed class ValidationFilter<T>(IValidator<T> validator) : IEndpointFi
             var result = await validator.ValidateAsync(argument, context.HttpContext.RequestAborted);
             if (!result.IsValid)
             {
-                return TypedResults.ValidationProblem(result.ToDictionary());
+                return Problems.Validation(result.ToDictionary());
             }
         }
         return await next(context);

@@ -1,3 +1,4 @@
+using Api.Infrastructure;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -9,7 +10,7 @@ namespace Api.Security;
 /// neither header (curl, .http files, server-to-server) are not from a browser and pass. SameSite=Strict already keeps
 /// the cookie off cross-site requests; this also stops same-site siblings and login CSRF, which needs no cookie.
 /// </summary>
-internal sealed class CrossOriginProtection(RequestDelegate next, IOptions<CorsSettings> cors, IProblemDetailsService problems)
+internal sealed class CrossOriginProtection(RequestDelegate next, IOptions<CorsOriginOptions> cors)
 {
     private readonly HashSet<string> _allowedOrigins = new(cors.Value.AllowedOrigins, StringComparer.OrdinalIgnoreCase);
 
@@ -22,17 +23,7 @@ internal sealed class CrossOriginProtection(RequestDelegate next, IOptions<CorsS
             return;
         }
 
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "Cross-origin request refused",
-                Detail = "This request came from a page on another origin that is not allowed to change anything here.",
-            },
-        });
+        await Problems.CrossOriginRefused().ExecuteAsync(context);
     }
 
     private bool IsAllowed(HttpRequest request)

@@ -1,3 +1,4 @@
+using Api.Infrastructure;
 namespace Api.Security;
 
 /// <summary>
@@ -5,7 +6,7 @@ namespace Api.Security;
 /// any endpoint runs: PostgreSQL cannot store NUL in text, and no parameter of this API has a use for it. The JSON
 /// counterpart for bodies is <see cref="Infrastructure.StrictJson"/>.
 /// </summary>
-internal sealed class QueryStringGuard(RequestDelegate next, IProblemDetailsService problems)
+internal sealed class QueryStringGuard(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -15,16 +16,7 @@ internal sealed class QueryStringGuard(RequestDelegate next, IProblemDetailsServ
             {
                 var field = name.Replace("\0", "", StringComparison.Ordinal);
                 var message = $"'{field}' must not contain NUL characters.";
-                context.Response.StatusCode = StatusCodes.Status400BadRequest;
-                await problems.WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
-                    {
-                        Status = StatusCodes.Status400BadRequest,
-                        Detail = message,
-                    },
-                });
+                await Problems.Field(field, message).ExecuteAsync(context);
                 return;
             }
         }

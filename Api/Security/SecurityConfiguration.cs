@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
+using Api.Infrastructure;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -17,18 +17,18 @@ public static class SecurityConfiguration
         var services = builder.Services;
         // The server's name and version help only those who look for known holes in it.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-        services.AddOptions<CorsSettings>().BindConfiguration(CorsSettings.SectionName)
-            .Validate(s => s.AllowedOrigins.All(CorsSettings.IsOrigin), "Cors:AllowedOrigins must hold exact origins like https://app.example.com (no path, no wildcard).")
+        services.AddOptions<CorsOriginOptions>().BindConfiguration(CorsOriginOptions.SectionName)
+            .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddOptions<RateLimitSettings>().BindConfiguration(RateLimitSettings.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RequestLimitSettings>().BindConfiguration(RequestLimitSettings.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ForwardedHeadersSettings>().BindConfiguration(ForwardedHeadersSettings.SectionName)
-            .Validate(ForwardedHeadersSettings.AllValid, "ForwardedHeaders:KnownProxies must be IP addresses and KnownNetworks CIDR ranges.")
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.SectionName)
+            .ValidateDataAnnotations()
             .ValidateOnStart();
 
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
-            .Configure<IOptions<CorsSettings>>((cors, settings) => cors.AddDefaultPolicy(policy => policy
+            .Configure<IOptions<CorsOriginOptions>>((cors, settings) => cors.AddDefaultPolicy(policy => policy
                 .WithOrigins(settings.Value.AllowedOrigins)
                 .AllowCredentials()
                 .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -38,7 +38,7 @@ public static class SecurityConfiguration
                 .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
 
         services.AddOptions<ForwardedHeadersOptions>()
-            .Configure<IOptions<ForwardedHeadersSettings>>((forwarded, settings) =>
+            .Configure<IOptions<TrustedProxyOptions>>((forwarded, settings) =>
             {
                 forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
                 // The framework trusts loopback by default; only the configured proxies may speak for a client.
@@ -60,7 +60,7 @@ public static class SecurityConfiguration
             limiter.OnRejected = WriteTooManyRequestsAsync;
             limiter.AddPolicy(AuthRateLimit, http =>
             {
-                var settings = http.RequestServices.GetRequiredService<IOptions<RateLimitSettings>>().Value;
+                var settings = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
                 return RateLimitPartition.GetFixedWindowLimiter(ClientKey(http.Connection.RemoteIpAddress), _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = settings.AuthPermitLimit,
@@ -75,7 +75,7 @@ public static class SecurityConfiguration
     /// <summary>The security middleware, outermost first. Call before anything that reads the request.</summary>
     public static WebApplication UseSecurity(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.Any)
+        if (app.Services.GetRequiredService<IOptions<TrustedProxyOptions>>().Value.Any)
         {
             app.UseForwardedHeaders();
         }
@@ -114,20 +114,7 @@ public static class SecurityConfiguration
 
     private static async ValueTask WriteTooManyRequestsAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
-        var http = context.HttpContext;
-        if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
-        {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many attempts",
-                Detail = "Too many login attempts. Wait for the time in Retry-After, then try again.",
-            },
-        });
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : (TimeSpan?)null;
+        await Problems.TooManyAttempts(context.HttpContext, retryAfter, "rate_limited").ExecuteAsync(context.HttpContext);
     }
 }

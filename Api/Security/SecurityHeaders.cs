@@ -36,7 +36,7 @@ internal sealed class SecurityHeaders(RequestDelegate next)
 }
 
 /// <summary>Refuses bodies over RequestLimits:MaxBodyBytes with 413 before anything reads them.</summary>
-internal sealed class RequestBodyLimit(RequestDelegate next, Microsoft.Extensions.Options.IOptions<RequestLimitSettings> options, IProblemDetailsService problems)
+internal sealed class RequestBodyLimit(RequestDelegate next, Microsoft.Extensions.Options.IOptions<RequestLimitOptions> options)
 {
     private readonly long _maxBytes = options.Value.MaxBodyBytes;
 
@@ -44,16 +44,7 @@ internal sealed class RequestBodyLimit(RequestDelegate next, Microsoft.Extension
     {
         if (context.Request.ContentLength > _maxBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status413PayloadTooLarge,
-                    Detail = $"The request body is larger than {_maxBytes} bytes.",
-                },
-            });
+            await Problems.BodyTooLarge(_maxBytes).ExecuteAsync(context);
             return;
         }
         // Bodies without a Content-Length (chunked) are cut off by the server at the same size while being read.

@@ -1,4 +1,3 @@
-using Api.Users;
 
 namespace Api.Sessions;
 
@@ -23,7 +22,7 @@ public sealed class AuthenticatedSession
 
     public bool IsAdmin => Role == Roles.Admin;
 
-    public bool IsExpiredAt(DateTime now) => now >= ExpiresAt || now >= AbsoluteExpiresAt;
+    public bool IsExpiredAt(DateTime now) => SessionLifetime.IsExpired(now, ExpiresAt, AbsoluteExpiresAt);
 }
 
 /// <summary>What the lookup of an authenticated request's session does besides reading it.</summary>
@@ -45,8 +44,6 @@ public sealed class CurrentSession
 
     public AuthenticatedSession Session =>
         _session ?? throw new InvalidOperationException("This endpoint reads the current session but has no RequireAuth filter.");
-
-    public bool IsAuthenticated => _session is not null;
 
     internal void Set(AuthenticatedSession session) => _session = session;
 }

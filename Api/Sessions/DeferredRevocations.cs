@@ -9,7 +9,7 @@ namespace Api.Sessions;
 /// as soon as the database answers again, retrying with backoff, and gives up only once the session would have expired
 /// anyway. Held in memory: a process that stops meanwhile leaves the row to expire as usual.
 /// </summary>
-public sealed partial class DeferredRevocations(SessionStore sessions, TimeProvider time, IOptions<SessionSettings> options, ILogger<DeferredRevocations> logger)
+public sealed partial class DeferredRevocations(SessionStore sessions, TimeProvider time, IOptions<SessionOptions> options, ILogger<DeferredRevocations> logger)
     : BackgroundService
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);

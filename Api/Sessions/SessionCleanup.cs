@@ -7,15 +7,16 @@ namespace Api.Sessions;
 /// Expired sessions are already refused on use; deleting them keeps the table (and its indexes) the size of the live
 /// sessions.
 /// </summary>
-public sealed class SessionCleanup(SessionStore sessions, TimeProvider time, IOptions<SessionSettings> options) : ICleanupTask
+public sealed class SessionCleanup(SessionStore sessions, TimeProvider time, IOptions<SessionOptions> options) : ICleanupTask
 {
     public string Name => "expired sessions";
+
+    public TimeSpan Interval => options.Value.CleanupInterval;
 
     /// <summary>
     /// Deletes batches until a batch comes back short, resting after each full batch as long as that batch took. A
     /// backlog (say, a million sessions expiring after a campaign) is then worked off at half speed instead of taking
-    /// the CPU that requests need: bench/run.sh, deleting 1,000,000 expired rows back to back, left GET /profile 0.60 of
-    /// its throughput with a slowest request of 863 ms.
+    /// the CPU that requests need (bench/README.md has the measurements).
     /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Api.Sessions;
 
 /// <summary>Reads and writes the session cookie; the one place that knows its name.</summary>
-public sealed class SessionCookie(IOptions<SessionSettings> options)
+public sealed class SessionCookie(IOptions<SessionOptions> options)
 {
     private readonly string _name = options.Value.CookieName;
 

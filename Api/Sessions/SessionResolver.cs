@@ -8,9 +8,9 @@ namespace Api.Sessions;
 /// <see cref="SessionLookup.CountVisit"/> the update that counts the view), a further write only when the session is due
 /// for sliding (at most once per touch interval), and deletion of sessions found expired.
 /// </summary>
-public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions, TimeProvider time, IOptions<SessionSettings> options)
+public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions, TimeProvider time, IOptions<SessionOptions> options)
 {
-    private readonly SessionSettings _settings = options.Value;
+    private readonly SessionLifetime _lifetime = new(options.Value);
 
     public async Task<AuthenticatedSession?> ResolveAsync(HttpContext http, SessionLookup lookup)
     {
@@ -36,10 +36,10 @@ public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions,
             return Reject(http, cookieWasSent: true);
         }
 
-        if (now - session.LastSeenAt >= _settings.EffectiveTouchInterval)
+        if (_lifetime.IsDueForTouch(session.LastSeenAt, now))
         {
-            var expiresAt = Min(now + _settings.WindowFor(session.RememberMe), session.AbsoluteExpiresAt);
-            if (await sessions.TouchAsync(session.SessionId, now, expiresAt, touchedBefore: now - _settings.EffectiveTouchInterval)
+            var expiresAt = _lifetime.Slide(now, session.RememberMe, session.AbsoluteExpiresAt);
+            if (await sessions.TouchAsync(session.SessionId, now, expiresAt, touchedBefore: _lifetime.DueIfSeenBefore(now))
                 && session.RememberMe)
             {
                 // The browser must keep a remember-me cookie as long as the server now keeps the session.
@@ -58,6 +58,4 @@ public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions,
         }
         return null;
     }
-
-    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
 }

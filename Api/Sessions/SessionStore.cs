@@ -19,18 +19,18 @@ public sealed class SessionRow
     public IPAddress? Ip { get; init; }
 }
 
-public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time, IOptions<SessionSettings> options)
+public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time, IOptions<SessionOptions> options)
 {
     private const int MaxUserAgentLength = 512;
-    private readonly SessionSettings _settings = options.Value;
+    private readonly SessionOptions _settings = options.Value;
+    private readonly SessionLifetime _lifetime = new(options.Value);
 
     /// <summary>Creates a session; only the token's hash is stored. Joins <paramref name="transaction"/> when given.</summary>
     public async Task<NewSession> CreateAsync(long userId, bool rememberMe, string? userAgent, IPAddress? ip, NpgsqlTransaction? transaction = null)
     {
         var token = SecretToken.Create();
         var now = time.GetUtcNow().UtcDateTime;
-        var absoluteExpiresAt = now + _settings.AbsoluteLifetime;
-        var expiresAt = Min(now + _settings.WindowFor(rememberMe), absoluteExpiresAt);
+        var (expiresAt, absoluteExpiresAt) = _lifetime.Start(now, rememberMe);
 
         const string sql = """
             INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, remember_me, user_agent, ip)
@@ -66,14 +66,14 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
         s.created_at AS session_created_at, s.last_seen_at, s.expires_at, s.absolute_expires_at, s.remember_me
         """;
 
-    /// <summary>The hot path: cookie hash to session and its user's current role and state, in one round trip.</summary>
+    /// <summary>The hot path: cookie hash to session and its user's current role and state, in one round trip, prepared.</summary>
     public Task<AuthenticatedSession?> FindAsync(byte[] tokenHash) =>
-        dataSource.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<AuthenticatedSession>($"""
+        dataSource.ReadAsync(connection => Prepared.QuerySingleOrDefaultAsync<AuthenticatedSession>(connection, $"""
             SELECT {AuthenticatedSessionColumns}
             FROM sessions s
             JOIN users u ON u.id = s.user_id
             WHERE s.token_hash = @tokenHash
-            """, new { tokenHash }));
+            """, new NpgsqlParameter<byte[]>("tokenHash", tokenHash)));
 
     /// <summary>
     /// As <see cref="FindAsync"/>, and counts a dashboard view in the session's server-side data in the same statement:
@@ -84,14 +84,14 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
     public async Task<AuthenticatedSession?> FindLiveCountingVisitAsync(byte[] tokenHash, DateTime now)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.QuerySingleOrDefaultAsync<AuthenticatedSession>($$"""
+        return await Prepared.QuerySingleOrDefaultAsync<AuthenticatedSession>(connection, $$"""
             UPDATE sessions s
             SET data = jsonb_set(s.data, '{visits}', to_jsonb(COALESCE((s.data ->> 'visits')::bigint, 0) + 1))
             FROM users u
             WHERE s.token_hash = @tokenHash AND u.id = s.user_id
               AND u.disabled_at IS NULL AND s.expires_at > @now AND s.absolute_expires_at > @now
             RETURNING {{AuthenticatedSessionColumns}}, (s.data ->> 'visits')::bigint AS visits
-            """, new { tokenHash, now });
+            """, new NpgsqlParameter<byte[]>("tokenHash", tokenHash), new NpgsqlParameter<DateTime>("now", now));
     }
 
     /// <summary>
@@ -100,10 +100,12 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
     public async Task<bool> TouchAsync(Guid sessionId, DateTime now, DateTime expiresAt, DateTime touchedBefore)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.ExecuteAsync("""
+        return await Prepared.ExecuteAsync(connection, """
             UPDATE sessions SET last_seen_at = @now, expires_at = @expiresAt
             WHERE id = @sessionId AND last_seen_at <= @touchedBefore
-            """, new { sessionId, now, expiresAt, touchedBefore }) == 1;
+            """,
+            new NpgsqlParameter<Guid>("sessionId", sessionId), new NpgsqlParameter<DateTime>("now", now),
+            new NpgsqlParameter<DateTime>("expiresAt", expiresAt), new NpgsqlParameter<DateTime>("touchedBefore", touchedBefore)) == 1;
     }
 
     public Task<IReadOnlyList<SessionRow>> ListLiveForUserAsync(long userId) =>
@@ -164,6 +166,4 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
                 FOR UPDATE SKIP LOCKED)
             """, new { now = time.GetUtcNow().UtcDateTime, batchSize = _settings.CleanupBatchSize }, cancellationToken: cancellationToken));
     }
-
-    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
 }

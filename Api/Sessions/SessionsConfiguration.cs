@@ -1,5 +1,4 @@
 using Api.Infrastructure;
-using Microsoft.Extensions.Options;
 
 namespace Api.Sessions;
 
@@ -7,12 +6,19 @@ public static class SessionsConfiguration
 {
     public static WebApplicationBuilder AddSessions(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SessionSettings>()
-            .BindConfiguration(SessionSettings.SectionName)
+        builder.Services.AddOptions<SessionOptions>()
+            .BindConfiguration(SessionOptions.SectionName)
+            .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<SessionSettings>, SessionSettings.Validator>();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SessionCookie>();
+        var cookieName = builder.Configuration[$"{SessionOptions.SectionName}:CookieName"] ?? SessionOptions.DefaultCookieName;
+        builder.Services.ConfigureSwaggerGen(options => options.AddSecurityDefinition(OpenApiConfiguration.CookieSchemeName, new Microsoft.OpenApi.OpenApiSecurityScheme
+        {
+            Type = Microsoft.OpenApi.SecuritySchemeType.ApiKey,
+            In = Microsoft.OpenApi.ParameterLocation.Cookie,
+            Name = cookieName,
+            Description = "Opaque session token set by POST /login (HttpOnly, Secure, SameSite=Strict). The browser sends it by itself.",
+        }));
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<SessionResolver>();
         builder.Services.AddSingleton<SessionIssuer>();
@@ -21,7 +27,6 @@ public static class SessionsConfiguration
         builder.Services.AddScoped<CurrentSession>();
         builder.Services.AddSingleton<SessionCleanup>();
         builder.Services.AddSingleton<ICleanupTask>(sp => sp.GetRequiredService<SessionCleanup>());
-        builder.Services.AddHostedService<CleanupService>();
         return builder;
     }
 }

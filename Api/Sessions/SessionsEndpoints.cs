@@ -1,4 +1,4 @@
-using Api.Auth;
+using Api.Infrastructure;
 
 namespace Api.Sessions;
 
@@ -40,10 +40,7 @@ public static class SessionsEndpoints
     {
         if (!await sessions.DeleteOwnAsync(current.Session.UserId, id))
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status404NotFound,
-                title: "Session not found",
-                detail: "You have no session with this id.");
+            return Problems.SessionNotFound();
         }
         if (id == current.Session.SessionId)
         {

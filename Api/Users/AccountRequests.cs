@@ -11,14 +11,3 @@ public sealed class UpdateProfileRequestValidator : AbstractValidator<UpdateProf
         RuleFor(x => x.Name).ValidName();
     }
 }
-
-public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
-
-public sealed class ChangePasswordRequestValidator : AbstractValidator<ChangePasswordRequest>
-{
-    public ChangePasswordRequestValidator()
-    {
-        RuleFor(x => x.CurrentPassword).NotEmpty();
-        RuleFor(x => x.NewPassword).ValidNewPassword();
-    }
-}

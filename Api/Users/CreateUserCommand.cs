@@ -1,4 +1,5 @@
 using Api.Infrastructure;
+using Api.Sessions;
 using FluentValidation;
 using Microsoft.Extensions.Options;
 
@@ -9,10 +10,15 @@ namespace Api.Users;
 /// <see cref="PasswordVariable"/>, else from the first line of standard input. --password P still works, with a warning:
 /// a command line is visible to every user of the machine (ps, /proc).
 /// </summary>
-public static class CreateUserCommand
+public sealed class CreateUserCommand : ICliCommand
 {
     public const int DuplicateEmailExitCode = 3;
     public const string PasswordVariable = "CREATE_USER_PASSWORD";
+
+    public string Name => "create-user";
+
+    Task<int> ICliCommand.RunAsync(IServiceProvider services, string[] args, TextReader input, TextWriter output, TextWriter errors) =>
+        RunAsync(services, args, input, output, errors);
     private const int InvalidInputExitCode = 2;
 
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextReader input, TextWriter output, TextWriter error)

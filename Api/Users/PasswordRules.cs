@@ -1,4 +1,5 @@
 using Api.Passwords;
+using Api.Sessions;
 using FluentValidation;
 
 namespace Api.Users;

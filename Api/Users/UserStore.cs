@@ -72,4 +72,27 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
             "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @userId AND password_hash = @verifiedHash",
             new { userId, verifiedHash, passwordHash, now = time.GetUtcNow().UtcDateTime });
     }
+
+    /// <summary>The user's row, locked until <paramref name="transaction"/> ends; null when there is no such user.</summary>
+    public static Task<UserRow?> LockAsync(NpgsqlTransaction transaction, long userId) =>
+        transaction.Connection!.QuerySingleOrDefaultAsync<UserRow>(
+            "SELECT id, email, name, role, created_at, disabled_at FROM users WHERE id = @userId FOR UPDATE", new { userId }, transaction);
+
+    /// <summary>Changes what was given (null leaves a field as it is), in <paramref name="transaction"/>; the row as it now is.</summary>
+    public static Task<UserRow> UpdateAsync(NpgsqlTransaction transaction, long userId, UserChange change, DateTime now) =>
+        transaction.Connection!.QuerySingleAsync<UserRow>("""
+            UPDATE users SET
+                name = COALESCE(@Name, name),
+                role = COALESCE(@Role, role),
+                disabled_at = CASE WHEN @Disabled IS NULL THEN disabled_at WHEN @Disabled THEN COALESCE(disabled_at, @now) ELSE NULL END,
+                updated_at = @now
+            WHERE id = @userId
+            RETURNING id, email, name, role, created_at, disabled_at
+            """, new { Name = Text.Nfc(change.Name), change.Role, change.Disabled, userId, now }, transaction);
 }
+
+/// <summary>A user as administration sees it; no password hash.</summary>
+public sealed record UserRow(long Id, string Email, string Name, string Role, DateTime CreatedAt, DateTime? DisabledAt);
+
+/// <summary>What an admin changes about a user; null leaves a field as it is.</summary>
+public sealed record UserChange(string? Name, string? Role, bool? Disabled);

@@ -6,7 +6,7 @@ public static class UsersConfiguration
     {
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<AccountCreation>();
-        builder.Services.AddSingleton<PasswordChange>();
+        builder.Services.AddSingleton<Infrastructure.ICliCommand, CreateUserCommand>();
         return builder;
     }
 }

@@ -1,8 +1,8 @@
-using Api.Auth;
 using Api.Sessions;
+using Api.Users;
 using Npgsql;
 
-namespace Api.Users;
+namespace Api.Auth;
 
 /// <summary>
 /// A signed-in user's new password takes effect everywhere at once: in one transaction the hash is replaced, every session

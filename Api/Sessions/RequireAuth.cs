@@ -1,7 +1,6 @@
 using Api.Infrastructure;
-using Api.Sessions;
 
-namespace Api.Auth;
+namespace Api.Sessions;
 
 public static class RequireAuth
 {
@@ -22,11 +21,6 @@ public static class RequireAuth
             .ProducesProblem(StatusCodes.Status403Forbidden);
         return group;
     }
-
-    internal static ProblemHttpResult Unauthorized() => TypedResults.Problem(
-        statusCode: StatusCodes.Status401Unauthorized,
-        title: "Authentication required",
-        detail: "There is no valid session: log in with POST /login. The session cookie is missing, expired or revoked.");
 }
 
 internal sealed class RequireAuthFilter(SessionLookup lookup) : IEndpointFilter
@@ -37,7 +31,7 @@ internal sealed class RequireAuthFilter(SessionLookup lookup) : IEndpointFilter
         var session = await services.GetRequiredService<SessionResolver>().ResolveAsync(context.HttpContext, lookup);
         if (session is null)
         {
-            return RequireAuth.Unauthorized();
+            return Problems.SessionRequired();
         }
         services.GetRequiredService<CurrentSession>().Set(session);
         return await next(context);
@@ -49,8 +43,5 @@ internal sealed class RequireAdminFilter(CurrentSession current) : IEndpointFilt
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
         current.Session.IsAdmin
             ? await next(context)
-            : TypedResults.Problem(
-                statusCode: StatusCodes.Status403Forbidden,
-                title: "Forbidden",
-                detail: "This endpoint is for administrators.");
+            : Problems.ForbiddenRole();
 }

@@ -1,4 +1,4 @@
-namespace Api.Users;
+namespace Api.Sessions;
 
 public static class Roles
 {

@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Options;
+using System.ComponentModel.DataAnnotations;
 
 namespace Api.Sessions;
 
-public sealed class SessionSettings
+public sealed class SessionOptions : IValidatableObject
 {
     public const string SectionName = "Session";
     public const string DefaultCookieName = "__Host-sid";
@@ -33,10 +33,10 @@ public sealed class SessionSettings
     public TimeSpan EffectiveTouchInterval =>
         TouchInterval ?? TimeSpan.FromTicks(Math.Min(IdleTimeout.Ticks / 10, TimeSpan.FromMinutes(5).Ticks));
 
-    /// <summary>How long activity extends a session: the idle timeout, or the remember-me lifetime.</summary>
-    public TimeSpan WindowFor(bool rememberMe) => rememberMe ? RememberMeLifetime : IdleTimeout;
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        Problems(this).Select(problem => new ValidationResult(problem));
 
-    private static IEnumerable<string> Problems(SessionSettings options)
+    private static IEnumerable<string> Problems(SessionOptions options)
     {
         if (string.IsNullOrWhiteSpace(options.CookieName))
         {
@@ -65,15 +65,6 @@ public sealed class SessionSettings
         if (options.CleanupBatchSize is < 1 or > 100_000)
         {
             yield return "Session:CleanupBatchSize must be between 1 and 100000.";
-        }
-    }
-
-    internal sealed class Validator : IValidateOptions<SessionSettings>
-    {
-        public ValidateOptionsResult Validate(string? name, SessionSettings options)
-        {
-            var problems = Problems(options).ToList();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }
     }
 }

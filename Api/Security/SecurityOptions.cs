@@ -3,12 +3,16 @@ using System.Net;
 
 namespace Api.Security;
 
-public sealed class CorsSettings
+public sealed class CorsOriginOptions : IValidatableObject
 {
     public const string SectionName = "Cors";
 
     /// <summary>Exact origins (scheme://host[:port]) of SPAs allowed to call the API with credentials.</summary>
     public string[] AllowedOrigins { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        AllowedOrigins.Where(origin => !IsOrigin(origin)).Select(origin => new ValidationResult(
+            $"Cors:AllowedOrigins: '{origin}' is not an exact origin like https://app.example.com (no path, no wildcard, no trailing slash)."));
 
     internal static bool IsOrigin(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri)
@@ -16,7 +20,7 @@ public sealed class CorsSettings
         && uri.GetLeftPart(UriPartial.Authority) == value;
 }
 
-public sealed class RateLimitSettings
+public sealed class RateLimitOptions
 {
     public const string SectionName = "RateLimiting";
 
@@ -28,7 +32,7 @@ public sealed class RateLimitSettings
     public TimeSpan AuthWindow { get; set; } = TimeSpan.FromMinutes(1);
 }
 
-public sealed class ForwardedHeadersSettings
+public sealed class TrustedProxyOptions : IValidatableObject
 {
     public const string SectionName = "ForwardedHeaders";
 
@@ -40,11 +44,12 @@ public sealed class ForwardedHeadersSettings
 
     internal bool Any => KnownProxies.Length > 0 || KnownNetworks.Length > 0;
 
-    internal static bool AllValid(ForwardedHeadersSettings settings) =>
-        settings.KnownProxies.All(p => IPAddress.TryParse(p, out _)) && settings.KnownNetworks.All(n => IPNetwork.TryParse(n, out _));
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        KnownProxies.Where(p => !IPAddress.TryParse(p, out _)).Select(p => new ValidationResult($"ForwardedHeaders:KnownProxies: '{p}' is not an IP address."))
+            .Concat(KnownNetworks.Where(n => !IPNetwork.TryParse(n, out _)).Select(n => new ValidationResult($"ForwardedHeaders:KnownNetworks: '{n}' is not a CIDR range.")));
 }
 
-public sealed class RequestLimitSettings
+public sealed class RequestLimitOptions
 {
     public const string SectionName = "RequestLimits";
 

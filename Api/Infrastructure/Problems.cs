@@ -1,0 +1,96 @@
+using System.Globalization;
+
+namespace Api.Infrastructure;
+
+/// <summary>
+/// Every problem+json the API writes itself, in one place: status, title, detail, a stable machine-readable
+/// <c>code</c> (clients branch on it, never on titles), and the <c>Retry-After</c> header where one belongs.
+/// Endpoints return these; middleware and exception handlers execute them.
+/// </summary>
+public static class Problems
+{
+    private const string DatabaseRetryAfterSeconds = "5";
+    private const string BusyRetryAfterSeconds = "1";
+
+    /// <summary>Unknown email, wrong password and disabled account alike, so the answer never tells which accounts exist.</summary>
+    public static ProblemHttpResult InvalidCredentials() =>
+        Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "Invalid credentials", "The email or password is wrong.");
+
+    public static ProblemHttpResult SessionRequired() =>
+        Problem(StatusCodes.Status401Unauthorized, "session_required", "Authentication required",
+            "There is no valid session: log in with POST /login. The session cookie is missing, expired or revoked.");
+
+    public static ProblemHttpResult ForbiddenRole() =>
+        Problem(StatusCodes.Status403Forbidden, "forbidden_role", "Forbidden", "This endpoint is for administrators.");
+
+    /// <summary>An admin demoted, disabled or logged out while their request waited for the admin lock.</summary>
+    public static ProblemHttpResult NoLongerAdmin() =>
+        Problem(StatusCodes.Status403Forbidden, "forbidden_role", "Forbidden", "You are no longer an active administrator.");
+
+    public static ProblemHttpResult CrossOriginRefused() =>
+        Problem(StatusCodes.Status403Forbidden, "cross_origin_refused", "Cross-origin request refused",
+            "This request came from a page on another origin that is not allowed to change anything here.");
+
+    /// <summary>A locked account or browser, or a client IP over its limit: one 429, so clients handle all alike.</summary>
+    public static ProblemHttpResult TooManyAttempts(HttpContext http, TimeSpan? retryAfter, string code = "account_locked")
+    {
+        if (retryAfter is { } wait)
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+        return Problem(StatusCodes.Status429TooManyRequests, code, "Too many attempts",
+            "Too many attempts. Wait for the time in Retry-After, then try again.");
+    }
+
+    /// <summary>No bcrypt slot freed up in time: the client should retry shortly.</summary>
+    public static ProblemHttpResult PasswordCheckBusy(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = BusyRetryAfterSeconds;
+        return Problem(StatusCodes.Status503ServiceUnavailable, "password_check_busy", "Too many logins at once",
+            "The server is busy checking other passwords. Try again in a second.");
+    }
+
+    /// <summary>The database does not answer: nothing was decided, and the session, if any, is kept.</summary>
+    public static ProblemHttpResult DatabaseUnavailable(HttpContext http, string detail = "The database is not answering. Try again in a few seconds; your session is kept.")
+    {
+        http.Response.Headers.RetryAfter = DatabaseRetryAfterSeconds;
+        return Problem(StatusCodes.Status503ServiceUnavailable, "database_unavailable", "Service temporarily unavailable", detail);
+    }
+
+    public static ProblemHttpResult EmailTaken() =>
+        Problem(StatusCodes.Status409Conflict, "email_taken", "Email already registered", "An account with this email already exists.");
+
+    public static ProblemHttpResult WouldLockOutSelf() =>
+        Problem(StatusCodes.Status409Conflict, "admin_self_lockout", "Cannot lock yourself out",
+            "An admin cannot demote or disable themselves; ask another admin.");
+
+    public static ProblemHttpResult UserNotFound() =>
+        Problem(StatusCodes.Status404NotFound, "user_not_found", "User not found", "There is no user with this id.");
+
+    public static ProblemHttpResult SessionNotFound() =>
+        Problem(StatusCodes.Status404NotFound, "session_not_found", "Session not found", "You have no session with this id.");
+
+    public static ProblemHttpResult BodyTooLarge(long maxBytes) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "body_too_large", "Payload Too Large", $"The request body is larger than {maxBytes} bytes.");
+
+    /// <summary>A request that could not be read at all: the wrong content type, too large, or not JSON.</summary>
+    public static ProblemHttpResult RequestUnreadable(int status, string detail) =>
+        Problem(status, status switch
+        {
+            StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
+            StatusCodes.Status413PayloadTooLarge => "body_too_large",
+            _ => "malformed_request",
+        }, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), detail);
+
+    /// <summary>A 400 that names the fields at fault, as the client spelt them.</summary>
+    public static ValidationProblem Validation(IDictionary<string, string[]> errors, string code = "validation_failed") =>
+        TypedResults.ValidationProblem(errors,
+            detail: errors.Count == 1 && errors.First().Value is [var only] ? only : "Some fields are not valid: see errors.",
+            extensions: new Dictionary<string, object?> { ["code"] = code });
+
+    public static ValidationProblem Field(string field, string message, string code = "validation_failed") =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] }, code);
+
+    private static ProblemHttpResult Problem(int status, string code, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: new Dictionary<string, object?> { ["code"] = code });
+}
