@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Api.Infrastructure;
 using Api.Sessions;
 using Api.Users;
@@ -44,38 +45,40 @@ public static class AdminEndpoints
         TypedResults.Ok(await directory.ListAsync(query.Search, query.Page ?? 1, query.PageSize ?? UserListQuery.DefaultPageSize));
 
     public static async Task<Results<Created<AdminUserResponse>, ProblemHttpResult>> CreateUser(
-        NewUser request, HttpContext http, CurrentSession current, UserAdministration administration, UserDirectory directory)
-    {
-        var (change, id) = await administration.CreateAsync(Actor(current), request, http.RequestAborted);
-        return change switch
+        NewUser request, HttpContext http, CurrentSession current, UserAdministration administration, UserDirectory directory) =>
+        await administration.CreateAsync(Actor(current), request, http.RequestAborted) switch
         {
-            AdminChange.Applied => TypedResults.Created($"/admin/users/{id}", await directory.FindAsync(id)),
-            AdminChange.EmailTaken => Problems.EmailTaken(),
-            AdminChange.Busy => Problems.PasswordCheckBusy(http),
-            _ => Problems.NoLongerAdmin(),
+            AdminResult<long>.Applied(var id) => TypedResults.Created($"/admin/users/{id}", await directory.FindAsync(id)),
+            AdminResult<long>.Refused(var reason) => Refusal(reason, http),
+            _ => throw new UnreachableException(),
         };
-    }
 
     public static async Task<Results<Ok<AdminUserResponse>, ProblemHttpResult>> UpdateUser(
-        long id, UpdateUserRequest request, CurrentSession current, UserAdministration administration)
-    {
-        var (change, user) = await administration.UpdateAsync(Actor(current), id, request);
-        return change switch
+        long id, UpdateUserRequest request, HttpContext http, CurrentSession current, UserAdministration administration) =>
+        await administration.UpdateAsync(Actor(current), id, request) switch
         {
-            AdminChange.Applied => TypedResults.Ok(user),
-            AdminChange.NotFound => Problems.UserNotFound(),
-            AdminChange.WouldLockOutSelf => Problems.WouldLockOutSelf(),
-            _ => Problems.NoLongerAdmin(),
+            AdminResult<AdminUserResponse>.Applied(var user) => TypedResults.Ok(user),
+            AdminResult<AdminUserResponse>.Refused(var reason) => Refusal(reason, http),
+            _ => throw new UnreachableException(),
         };
-    }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeUserSessions(long id, CurrentSession current, UserAdministration administration) =>
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeUserSessions(
+        long id, HttpContext http, CurrentSession current, UserAdministration administration) =>
         await administration.RevokeSessionsAsync(Actor(current), id) switch
         {
-            AdminChange.Applied => TypedResults.NoContent(),
-            AdminChange.NotFound => Problems.UserNotFound(),
-            _ => Problems.NoLongerAdmin(),
+            AdminResult<int>.Applied => TypedResults.NoContent(),
+            AdminResult<int>.Refused(var reason) => Refusal(reason, http),
+            _ => throw new UnreachableException(),
         };
+
+    private static ProblemHttpResult Refusal(AdminRefusal reason, HttpContext http) => reason switch
+    {
+        AdminRefusal.NotFound => Problems.UserNotFound(),
+        AdminRefusal.WouldLockOutSelf => Problems.WouldLockOutSelf(),
+        AdminRefusal.EmailTaken => Problems.EmailTaken(),
+        AdminRefusal.Busy => Problems.PasswordCheckBusy(http),
+        _ => Problems.NoLongerAdmin(),
+    };
 
     private static AdminActor Actor(CurrentSession current) => new(current.Session.UserId, current.Session.SessionId);
 

@@ -5,14 +5,24 @@ using Npgsql;
 
 namespace Api.Admin;
 
-public enum AdminChange
+/// <summary>Why an admin change was not made.</summary>
+public enum AdminRefusal
 {
-    Applied,
     NotFound,
     WouldLockOutSelf,
     ActorNoLongerAdmin,
     EmailTaken,
     Busy,
+}
+
+/// <summary>An admin change: applied, with what it produced, or refused, with why.</summary>
+public abstract record AdminResult<T>
+{
+    public sealed record Applied(T Value) : AdminResult<T>;
+
+    public sealed record Refused(AdminRefusal Reason) : AdminResult<T>;
+
+    public static implicit operator AdminResult<T>(AdminRefusal reason) => new Refused(reason);
 }
 
 /// <summary>
@@ -22,44 +32,43 @@ public enum AdminChange
 /// </summary>
 public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreation accounts, SessionStore sessions, TimeProvider time)
 {
-    public async Task<(AdminChange Change, long Id)> CreateAsync(AdminActor actor, NewUser user, CancellationToken cancellationToken)
+    public async Task<AdminResult<long>> CreateAsync(AdminActor actor, NewUser user, CancellationToken cancellationToken)
     {
         // bcrypt first, outside the transaction: the lock is never held for the length of a hash.
         if (await accounts.HashPasswordAsync(user, cancellationToken) is not { } hash)
         {
-            return (AdminChange.Busy, 0);
+            return AdminRefusal.Busy;
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await AdminLock.BeginAsync(connection, actor);
         if (transaction is null)
         {
-            return (AdminChange.ActorNoLongerAdmin, 0);
+            return AdminRefusal.ActorNoLongerAdmin;
         }
-        var (outcome, id) = await accounts.InsertAsync(user, hash, transaction);
-        if (outcome != AccountCreationOutcome.Created)
+        if (await accounts.InsertAsync(user, hash, transaction) is not AccountCreationResult.Created(var id))
         {
-            return (AdminChange.EmailTaken, 0);
+            return AdminRefusal.EmailTaken;
         }
         await transaction.CommitAsync(cancellationToken);
-        return (AdminChange.Applied, id);
+        return new AdminResult<long>.Applied(id);
     }
 
-    public async Task<(AdminChange Change, AdminUserResponse? User)> UpdateAsync(AdminActor actor, long userId, UpdateUserRequest request)
+    public async Task<AdminResult<AdminUserResponse>> UpdateAsync(AdminActor actor, long userId, UpdateUserRequest request)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await AdminLock.BeginAsync(connection, actor);
         if (transaction is null)
         {
-            return (AdminChange.ActorNoLongerAdmin, null);
+            return AdminRefusal.ActorNoLongerAdmin;
         }
         var target = await UserStore.LockAsync(transaction, userId);
         if (target is null)
         {
-            return (AdminChange.NotFound, null);
+            return AdminRefusal.NotFound;
         }
         if (userId == actor.UserId && ((request.Role is not null && request.Role != Roles.Admin) || request.Disabled == true))
         {
-            return (AdminChange.WouldLockOutSelf, null);
+            return AdminRefusal.WouldLockOutSelf;
         }
 
         var updated = await UserStore.UpdateAsync(transaction, userId, new UserChange(request.Name, request.Role, request.Disabled), time.GetUtcNow().UtcDateTime);
@@ -70,25 +79,25 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
             await LoginThrottle.ForgetDevicesAsync(transaction, userId);
         }
         await transaction.CommitAsync();
-        return (AdminChange.Applied, new AdminUserResponse(updated.Id, updated.Email, updated.Name, updated.Role, updated.CreatedAt, updated.DisabledAt));
+        return new AdminResult<AdminUserResponse>.Applied(new AdminUserResponse(updated.Id, updated.Email, updated.Name, updated.Role, updated.CreatedAt, updated.DisabledAt));
     }
 
-    /// <summary>Ends every session of the user.</summary>
-    public async Task<AdminChange> RevokeSessionsAsync(AdminActor actor, long userId)
+    /// <summary>Ends every session of the user; applied with how many there were.</summary>
+    public async Task<AdminResult<int>> RevokeSessionsAsync(AdminActor actor, long userId)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await AdminLock.BeginAsync(connection, actor);
         if (transaction is null)
         {
-            return AdminChange.ActorNoLongerAdmin;
+            return AdminRefusal.ActorNoLongerAdmin;
         }
         if (await UserStore.LockAsync(transaction, userId) is null)
         {
-            return AdminChange.NotFound;
+            return AdminRefusal.NotFound;
         }
-        await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+        var revoked = await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
         await LoginThrottle.ForgetDevicesAsync(transaction, userId);
         await transaction.CommitAsync();
-        return AdminChange.Applied;
+        return new AdminResult<int>.Applied(revoked);
     }
 }

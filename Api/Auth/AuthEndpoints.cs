@@ -64,21 +64,20 @@ public static class AuthEndpoints
         var carriedSession = await issuer.EndCarriedSessionAsync(http);
 
         var result = await credentials.CheckAsync(request.Email!, request.Password!, http);
-        if (result.Check != CredentialCheck.Valid && carriedSession)
+        if (result is not CredentialResult.Valid(var user))
         {
-            issuer.ExpireCookie(http);
-        }
-        switch (result.Check)
-        {
-            case CredentialCheck.Busy:
-                return Problems.PasswordCheckBusy(http);
-            case CredentialCheck.Locked:
-                return Problems.TooManyAttempts(http, result.RetryAfter!.Value);
-            case CredentialCheck.Invalid:
-                return Problems.InvalidCredentials();
+            if (carriedSession)
+            {
+                issuer.ExpireCookie(http);
+            }
+            return result switch
+            {
+                CredentialResult.Locked(var retryAfter) => Problems.TooManyAttempts(http, retryAfter),
+                CredentialResult.Busy => Problems.PasswordCheckBusy(http),
+                _ => Problems.InvalidCredentials(),
+            };
         }
 
-        var user = result.User!;
         await issuer.StartAsync(http, user.Id, request.RememberMe);
         await devices.TrustAsync(http, user.Id);
         return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role)));
@@ -94,10 +93,10 @@ public static class AuthEndpoints
     {
         await issuer.EndCarriedSessionAsync(http);
         var user = new NewUser(Text.Nfc(request.Email), Text.Nfc(request.Name), Roles.User, request.Password);
-        var (outcome, id) = await registration.RegisterAsync(http, user);
-        if (outcome != AccountCreationOutcome.Created)
+        var result = await registration.RegisterAsync(http, user);
+        if (result is not AccountCreationResult.Created(var id))
         {
-            return outcome == AccountCreationOutcome.EmailTaken ? Problems.EmailTaken() : Problems.PasswordCheckBusy(http);
+            return result is AccountCreationResult.EmailTaken ? Problems.EmailTaken() : Problems.PasswordCheckBusy(http);
         }
         await devices.TrustAsync(http, id);
         return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, user.Email!, user.Name!, Roles.User)));
@@ -108,15 +107,14 @@ public static class AuthEndpoints
         Credentials credentials, PasswordHasher hasher, PasswordWorkLimiter limiter, PasswordChange change)
     {
         var session = current.Session;
-        var check = await credentials.CheckAsync(session.UserId, request.CurrentPassword!, http);
-        switch (check.Check)
+        switch (await credentials.CheckAsync(session.UserId, request.CurrentPassword!, http))
         {
-            case CredentialCheck.Busy:
+            case CredentialResult.Busy:
                 return Problems.PasswordCheckBusy(http);
-            case CredentialCheck.Locked:
+            case CredentialResult.Locked(var retryAfter):
                 // Never 401 here: an SPA reads 401 as "logged out", and the session is fine.
-                return Problems.TooManyAttempts(http, check.RetryAfter!.Value);
-            case CredentialCheck.Invalid:
+                return Problems.TooManyAttempts(http, retryAfter);
+            case CredentialResult.Invalid:
                 return Problems.Field("currentPassword", "The current password is wrong.", "current_password_wrong");
         }
 

@@ -4,15 +4,19 @@ using Api.Users;
 
 namespace Api.Auth;
 
-public enum CredentialCheck
+/// <summary>What a password check found; only a valid one carries the user.</summary>
+public abstract record CredentialResult
 {
-    Valid,
-    Invalid,
-    Locked,
-    Busy,
-}
+    public sealed record Valid(UserCredentials User) : CredentialResult;
 
-public sealed record CredentialResult(CredentialCheck Check, UserCredentials? User = null, TimeSpan? RetryAfter = null);
+    /// <summary>Unknown email, wrong password or disabled account: deliberately one answer.</summary>
+    public sealed record Invalid : CredentialResult;
+
+    public sealed record Locked(TimeSpan RetryAfter) : CredentialResult;
+
+    /// <summary>No bcrypt slot freed up in time.</summary>
+    public sealed record Busy : CredentialResult;
+}
 
 /// <summary>
 /// The one place a password is checked, for login and for every authenticated action that asks for the current password.
@@ -43,17 +47,17 @@ public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, Us
         if (userId is not null && lookup.Id is null)
         {
             // The signed-in user's row is gone: nothing to check, and no email to count against.
-            return new CredentialResult(CredentialCheck.Invalid);
+            return new CredentialResult.Invalid();
         }
         // Refused before any bcrypt, and for a correct password too: a lock that a right guess could lift would tell the
         // attacker which guess was right.
         if (throttle.LockedFor(lookup) is { } lockedFor)
         {
-            return new CredentialResult(CredentialCheck.Locked, RetryAfter: lockedFor);
+            return new CredentialResult.Locked(lockedFor);
         }
         if (await throttle.ReserveAsync(lookup, deviceHash) is not { } reservation)
         {
-            return new CredentialResult(CredentialCheck.Locked, RetryAfter: await throttle.LockedForAfterRaceAsync(lookup, deviceHash));
+            return new CredentialResult.Locked(await throttle.LockedForAfterRaceAsync(lookup, deviceHash));
         }
 
         var user = lookup.User;
@@ -72,12 +76,12 @@ public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, Us
         if (!ran)
         {
             await throttle.GiveBackAsync(reservation);
-            return new CredentialResult(CredentialCheck.Busy);
+            return new CredentialResult.Busy();
         }
         if (user is null || match == PasswordMatch.None || user.DisabledAt is not null)
         {
             // The reserved attempt stays counted: that is the failure.
-            return new CredentialResult(CredentialCheck.Invalid);
+            return new CredentialResult.Invalid();
         }
 
         await throttle.ClearAsync(reservation);
@@ -91,6 +95,6 @@ public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, Us
                 await users.UpgradePasswordHashAsync(user.Id, user.PasswordHash, newHash);
             }
         }
-        return new CredentialResult(CredentialCheck.Valid, user);
+        return new CredentialResult.Valid(user);
     }
 }

@@ -10,23 +10,23 @@ namespace Api.Auth;
 /// </summary>
 public sealed class Registration(NpgsqlDataSource dataSource, AccountCreation accounts, SessionIssuer issuer)
 {
-    public async Task<(AccountCreationOutcome Outcome, long Id)> RegisterAsync(HttpContext http, NewUser user)
+    public async Task<AccountCreationResult> RegisterAsync(HttpContext http, NewUser user)
     {
         // bcrypt first, outside the transaction.
         if (await accounts.HashPasswordAsync(user, http.RequestAborted) is not { } hash)
         {
-            return (AccountCreationOutcome.Busy, 0);
+            return new AccountCreationResult.Busy();
         }
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var (outcome, id) = await accounts.InsertAsync(user, hash, transaction);
-        if (outcome != AccountCreationOutcome.Created)
+        var result = await accounts.InsertAsync(user, hash, transaction);
+        if (result is not AccountCreationResult.Created(var id))
         {
-            return (outcome, 0);
+            return result;
         }
         var session = await issuer.CreateAsync(http, id, rememberMe: false, transaction);
         await transaction.CommitAsync();
         issuer.WriteCookie(http, session, rememberMe: false);
-        return (outcome, id);
+        return result;
     }
 }

@@ -17,19 +17,23 @@ public sealed class NewUserValidator : AbstractValidator<NewUser>
     }
 }
 
-public enum AccountCreationOutcome
+/// <summary>What creating an account came to; only a created one carries an id.</summary>
+public abstract record AccountCreationResult
 {
-    Created,
-    EmailTaken,
-    Busy,
+    public sealed record Created(long Id) : AccountCreationResult;
+
+    public sealed record EmailTaken : AccountCreationResult;
+
+    /// <summary>No bcrypt slot freed up in time.</summary>
+    public sealed record Busy : AccountCreationResult;
 }
 
 /// <summary>Creates users for registration, admins and the create-user command: one bcrypt slot, one insert.</summary>
 public sealed class AccountCreation(UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter)
 {
     /// <summary>Hashes and stores an already validated user.</summary>
-    public async Task<(AccountCreationOutcome Outcome, long Id)> CreateAsync(NewUser user, CancellationToken cancellationToken) =>
-        await HashPasswordAsync(user, cancellationToken) is { } hash ? await InsertAsync(user, hash) : (AccountCreationOutcome.Busy, 0);
+    public async Task<AccountCreationResult> CreateAsync(NewUser user, CancellationToken cancellationToken) =>
+        await HashPasswordAsync(user, cancellationToken) is { } hash ? await InsertAsync(user, hash) : new AccountCreationResult.Busy();
 
     /// <summary>The password's hash, or null when no bcrypt slot freed up. Runs outside any transaction: bcrypt is slow.</summary>
     public async Task<string?> HashPasswordAsync(NewUser user, CancellationToken cancellationToken)
@@ -39,15 +43,15 @@ public sealed class AccountCreation(UserStore users, PasswordHasher hasher, Pass
     }
 
     /// <summary>Stores the user with an already computed hash; joins <paramref name="transaction"/> when given.</summary>
-    public async Task<(AccountCreationOutcome Outcome, long Id)> InsertAsync(NewUser user, string passwordHash, NpgsqlTransaction? transaction = null)
+    public async Task<AccountCreationResult> InsertAsync(NewUser user, string passwordHash, NpgsqlTransaction? transaction = null)
     {
         try
         {
-            return (AccountCreationOutcome.Created, await users.CreateAsync(user.Email!, user.Name!, user.Role!, passwordHash, transaction));
+            return new AccountCreationResult.Created(await users.CreateAsync(user.Email!, user.Name!, user.Role!, passwordHash, transaction));
         }
         catch (DuplicateEmailException)
         {
-            return (AccountCreationOutcome.EmailTaken, 0);
+            return new AccountCreationResult.EmailTaken();
         }
     }
 }

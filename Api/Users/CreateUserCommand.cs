@@ -20,6 +20,7 @@ public sealed class CreateUserCommand : ICliCommand
     Task<int> ICliCommand.RunAsync(IServiceProvider services, string[] args, TextReader input, TextWriter output, TextWriter errors) =>
         RunAsync(services, args, input, output, errors);
     private const int InvalidInputExitCode = 2;
+    private const int BusyExitCode = 4;
 
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextReader input, TextWriter output, TextWriter error)
     {
@@ -52,14 +53,18 @@ public sealed class CreateUserCommand : ICliCommand
         {
             await services.GetRequiredService<Migrator>().MigrateAsync();
         }
-        var (outcome, id) = await services.GetRequiredService<AccountCreation>().CreateAsync(user, CancellationToken.None);
-        if (outcome == AccountCreationOutcome.EmailTaken)
+        switch (await services.GetRequiredService<AccountCreation>().CreateAsync(user, CancellationToken.None))
         {
-            await error.WriteLineAsync($"create-user: a user with email {user.Email} already exists.");
-            return DuplicateEmailExitCode;
+            case AccountCreationResult.Created(var id):
+                await output.WriteLineAsync($"Created {user.Role} {user.Email} with id {id}.");
+                return 0;
+            case AccountCreationResult.EmailTaken:
+                await error.WriteLineAsync($"create-user: a user with email {user.Email} already exists.");
+                return DuplicateEmailExitCode;
+            default:
+                await error.WriteLineAsync("create-user: no bcrypt slot freed up in time; try again.");
+                return BusyExitCode;
         }
-        await output.WriteLineAsync($"Created {user.Role} {user.Email} with id {id}.");
-        return 0;
     }
 
     private static bool TryParse(string[] args, out Dictionary<string, string> options, out string problem)
