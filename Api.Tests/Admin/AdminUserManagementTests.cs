@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Api.Tests.Infrastructure;
-using Dapper;
-using Npgsql;
 
 namespace Api.Tests.Admin;
 
@@ -125,8 +123,7 @@ public sealed class AdminUserManagementTests(ApiFixture api) : IClassFixture<Api
                 SendAsync(HttpMethod.Patch, $"/admin/users/{a.Id}", bToken, new { role = "user" }));
 
             Assert.Single(results, r => r.StatusCode == HttpStatusCode.OK);
-            await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-            Assert.Equal(1, await connection.ExecuteScalarAsync<int>(
+            Assert.Equal(1, await api.Factory.ScalarSqlAsync<int>(
                 "SELECT count(*) FROM users WHERE id IN (@A, @B) AND role = 'admin'", new { A = a.Id, B = b.Id }));
         }
     }

@@ -4,8 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Api.Tests.Infrastructure;
-using Dapper;
-using Npgsql;
 
 namespace Api.Tests.Auth;
 
@@ -58,7 +56,7 @@ public sealed class LoginTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var user = await api.Factory.CreateUserAsync();
         var disabled = await api.Factory.CreateUserAsync();
-        await ExecuteAsync("UPDATE users SET disabled_at = now() WHERE id = @Id", new { disabled.Id });
+        await api.Factory.ExecuteSqlAsync("UPDATE users SET disabled_at = now() WHERE id = @Id", new { disabled.Id });
 
         using var wrongPassword = await _client.PostLoginAsync(user.Email, "not the password");
         using var unknownEmail = await _client.PostLoginAsync("nobody@example.com", user.Password);
@@ -148,9 +146,8 @@ public sealed class LoginTests(ApiFixture api) : IClassFixture<ApiFixture>
         var user = await api.Factory.CreateUserAsync();
         var token = await _client.LoginAsync(user);
 
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        var stored = await connection.QuerySingleAsync<byte[]>("SELECT token_hash FROM sessions WHERE user_id = @Id", new { user.Id });
-        var rowText = await connection.QuerySingleAsync<string>("SELECT row_to_json(s)::text FROM sessions s WHERE user_id = @Id", new { user.Id });
+        var stored = Assert.Single(await api.Factory.QuerySqlAsync<byte[]>("SELECT token_hash FROM sessions WHERE user_id = @Id", new { user.Id }));
+        var rowText = Assert.Single(await api.Factory.QuerySqlAsync<string>("SELECT row_to_json(s)::text FROM sessions s WHERE user_id = @Id", new { user.Id }));
 
         Assert.Equal(SHA256.HashData(Encoding.ASCII.GetBytes(token)), stored);
         Assert.DoesNotContain(token, rowText, StringComparison.Ordinal);
@@ -166,14 +163,7 @@ public sealed class LoginTests(ApiFixture api) : IClassFixture<ApiFixture>
         using var response = await _client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        var userAgent = await connection.QuerySingleAsync<string>("SELECT user_agent FROM sessions WHERE user_id = @Id", new { user.Id });
+        var userAgent = Assert.Single(await api.Factory.QuerySqlAsync<string>("SELECT user_agent FROM sessions WHERE user_id = @Id", new { user.Id }));
         Assert.Equal("LoginTests/1.0", userAgent);
-    }
-
-    private async Task ExecuteAsync(string sql, object parameters)
-    {
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        await connection.ExecuteAsync(sql, parameters);
     }
 }

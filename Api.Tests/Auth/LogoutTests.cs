@@ -1,7 +1,5 @@
 using System.Net;
 using Api.Tests.Infrastructure;
-using Dapper;
-using Npgsql;
 
 namespace Api.Tests.Auth;
 
@@ -27,8 +25,7 @@ public sealed class LogoutTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.Contains("httponly", attributes);
         Assert.Contains("samesite=strict", attributes);
 
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
+        Assert.Equal(0, await api.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
     }
 
     [Fact]

@@ -1,7 +1,5 @@
 using System.Net;
 using Api.Tests.Infrastructure;
-using Dapper;
-using Npgsql;
 
 namespace Api.Tests.Auth;
 
@@ -79,8 +77,7 @@ public sealed class RequireAuthTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         api.Factory.Clock.Advance(TimeSpan.FromHours(24) + TimeSpan.FromSeconds(1));
         await _client.AssertSessionDeadAsync(token);
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
+        Assert.Equal(0, await api.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
     }
 
     [Fact]
@@ -88,8 +85,7 @@ public sealed class RequireAuthTests(ApiFixture api) : IClassFixture<ApiFixture>
     {
         var user = await api.Factory.CreateUserAsync();
         var token = await _client.LoginAsync(user);
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        await connection.ExecuteAsync("UPDATE users SET disabled_at = now() WHERE id = @Id", new { user.Id });
+        await api.Factory.ExecuteSqlAsync("UPDATE users SET disabled_at = now() WHERE id = @Id", new { user.Id });
 
         await _client.AssertSessionDeadAsync(token);
     }
@@ -103,8 +99,7 @@ public sealed class RequireAuthTests(ApiFixture api) : IClassFixture<ApiFixture>
         {
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         }
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        await connection.ExecuteAsync("UPDATE users SET role = 'user' WHERE id = @Id", new { admin.Id });
+        await api.Factory.ExecuteSqlAsync("UPDATE users SET role = 'user' WHERE id = @Id", new { admin.Id });
 
         using var after = await _client.GetWithSessionAsync("/admin/users", token);
 

@@ -1,7 +1,5 @@
 using Api.Tests.Infrastructure;
-using Dapper;
 using Microsoft.Playwright;
-using Npgsql;
 
 namespace Api.Tests.Browser;
 
@@ -212,8 +210,7 @@ public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
             Assert.True(response is null || response.Status == 403, $"{request.Url} answered {response?.Status}");
         }
         await _api.AssertSessionAliveAsync(token);
-        await using var connection = new NpgsqlConnection(browser.Api.ConnectionString);
-        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM users WHERE email LIKE '%attacker@example.com'"));
+        Assert.Equal(0, await browser.Api.ScalarSqlAsync<int>("SELECT count(*) FROM users WHERE email LIKE '%attacker@example.com'"));
     }
 
     [Fact]

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Api.Tests.Infrastructure;
-using Dapper;
-using Npgsql;
 
 namespace Api.Tests.Dashboard;
 
@@ -68,10 +66,7 @@ public sealed class DashboardTests(ApiFixture api) : IClassFixture<ApiFixture>
         var token = await _client.LoginAsync(user);
         Assert.Equal(1, await VisitsAsync(token));
 
-        await using (var connection = new NpgsqlConnection(api.Factory.ConnectionString))
-        {
-            await connection.ExecuteAsync("UPDATE users SET disabled_at = now() WHERE id = @Id", new { user.Id });
-        }
+        await api.Factory.ExecuteSqlAsync("UPDATE users SET disabled_at = now() WHERE id = @Id", new { user.Id });
         using var response = await _client.GetWithSessionAsync("/dashboard", token);
 
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
@@ -88,19 +83,14 @@ public sealed class DashboardTests(ApiFixture api) : IClassFixture<ApiFixture>
         var now = api.Factory.Clock.GetUtcNow().UtcDateTime;
         Assert.Equal(1, await VisitsAsync(token));
 
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        Assert.Equal(now + TimeSpan.FromHours(24), await connection.ExecuteScalarAsync<DateTime>(
+        Assert.Equal(now + TimeSpan.FromHours(24), await api.Factory.ScalarSqlAsync<DateTime>(
             "SELECT expires_at FROM sessions WHERE user_id = @Id", new { user.Id }));
         api.Factory.Clock.Advance(TimeSpan.FromHours(20));
         Assert.Equal(2, await VisitsAsync(token));
     }
 
-    private async Task<List<long>> StoredVisitsAsync(TestUser user)
-    {
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        return (await connection.QueryAsync<long>(
-            "SELECT COALESCE((data ->> 'visits')::bigint, 0) FROM sessions WHERE user_id = @Id", new { user.Id })).AsList();
-    }
+    private Task<IReadOnlyList<long>> StoredVisitsAsync(TestUser user) =>
+        api.Factory.QuerySqlAsync<long>("SELECT COALESCE((data ->> 'visits')::bigint, 0) FROM sessions WHERE user_id = @Id", new { user.Id });
 
     private async Task<long> VisitsAsync(string token)
     {

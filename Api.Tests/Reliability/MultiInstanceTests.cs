@@ -4,8 +4,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Api.Infrastructure;
 using Api.Tests.Infrastructure;
-using Dapper;
-using Npgsql;
 
 namespace Api.Tests.Reliability;
 
@@ -34,8 +32,7 @@ public sealed partial class MultiInstanceTests : IAsyncLifetime
         var instances = await StartAsync(database, 3);
 
         var files = Migrator.LoadFrom(Path.Combine(AppContext.BaseDirectory, "migrations")).Count;
-        await using var connection = new NpgsqlConnection(database);
-        Assert.Equal(files, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM schema_migrations"));
+        Assert.Equal(files, await TestSql.ScalarSqlAsync<int>(database, "SELECT count(*) FROM schema_migrations"));
         Assert.Equal(files, instances.Sum(i => i.Output.Count(line => line.Contains("Applied migration", StringComparison.Ordinal))));
     }
 
@@ -96,17 +93,16 @@ public sealed partial class MultiInstanceTests : IAsyncLifetime
         });
         using var client = instances[0].CreateClient();
         await RegisterAsync(client);
-        await using var connection = new NpgsqlConnection(database);
         await SessionSeeding.InsertExpiredAsync(database, 3000, DateTime.UtcNow);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE expires_at <= now()") > 0 && DateTime.UtcNow < deadline)
+        while (await TestSql.ScalarSqlAsync<int>(database, "SELECT count(*) FROM sessions WHERE expires_at <= now()") > 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
         }
         await Task.Delay(500);
 
-        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE expires_at <= now()"));
+        Assert.Equal(0, await TestSql.ScalarSqlAsync<int>(database, "SELECT count(*) FROM sessions WHERE expires_at <= now()"));
         var deletedPerInstance = instances.Select(i => i.Output.Select(line => DeletedCount().Match(line)).Where(m => m.Success).Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))).ToList();
         Assert.Equal(3000, deletedPerInstance.Sum());
         foreach (var instance in instances)

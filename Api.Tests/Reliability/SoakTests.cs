@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using Api.Tests.Infrastructure;
-using Dapper;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -70,14 +69,13 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(statuses.Keys.All(status => status is 200 or 201 or 204 or 503), string.Join(", ", statuses.Keys));
         Assert.True(statuses.Values.Sum() > 500, $"only {statuses.Values.Sum()} requests");
 
-        await using var connection = new NpgsqlConnection(_database);
         foreach (var worker in workers)
         {
             foreach (var held in worker.Live)
             {
                 await clients[0].AssertSessionAliveAsync(held.Token);
-                var visits = await connection.ExecuteScalarAsync<long?>(
-                    "SELECT (data ->> 'visits')::bigint FROM sessions WHERE token_hash = @hash", new { hash = SHA256.HashData(Encoding.ASCII.GetBytes(held.Token)) });
+                var visits = await TestSql.ScalarSqlAsync<long?>(
+                    _database, "SELECT (data ->> 'visits')::bigint FROM sessions WHERE token_hash = @hash", new { hash = SHA256.HashData(Encoding.ASCII.GetBytes(held.Token)) });
                 Assert.Equal(held.Visits, visits ?? 0);
             }
             foreach (var token in worker.Revoked)
@@ -88,10 +86,10 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"live sessions checked: {workers.Sum(w => w.Live.Count)}, revoked: {workers.Sum(w => w.Revoked.Count)}, uncertain: {workers.Sum(w => w.Uncertain)}");
 
         await Task.Delay(1000);
-        var (active, total) = await connection.QuerySingleAsync<(long, long)>("""
+        var (active, total) = Assert.Single(await TestSql.QuerySqlAsync<(long, long)>(_database, """
             SELECT count(*) FILTER (WHERE state <> 'idle'), count(*)
             FROM pg_stat_activity WHERE application_name = 'session-auth-api'
-            """);
+            """));
         output.WriteLine($"API connections after the run: {total} ({active} busy)");
         Assert.Equal(0, active);
         Assert.True(total <= MaxPoolSize * _apis.Count, $"{total} connections");

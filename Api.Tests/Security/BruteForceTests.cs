@@ -1,8 +1,6 @@
 using System.Net;
 using Api.Tests.Infrastructure;
-using Dapper;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Api.Tests.Security;
 
@@ -205,9 +203,6 @@ public sealed class LoginThrottleTests(ApiFixture api) : IClassFixture<ApiFixtur
         }
     }
 
-    private async Task<int> ThrottleRowsAsync(string email)
-    {
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        return await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM login_throttle WHERE email_key = lower(@email)", new { email });
-    }
+    private Task<int> ThrottleRowsAsync(string email) =>
+        api.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM login_throttle WHERE email_key = lower(@email)", new { email });
 }

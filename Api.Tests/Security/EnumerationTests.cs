@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using Api.Tests.Infrastructure;
-using Dapper;
-using Npgsql;
 
 namespace Api.Tests.Security;
 
@@ -32,10 +30,7 @@ public sealed class EnumerationTests(TimingFixture api, Xunit.Abstractions.ITest
             known.Add(await api.Factory.CreateUserAsync());
             disabled.Add(await api.Factory.CreateUserAsync());
         }
-        await using (var connection = new NpgsqlConnection(api.Factory.ConnectionString))
-        {
-            await connection.ExecuteAsync("UPDATE users SET disabled_at = now() WHERE id = ANY(@ids)", new { ids = disabled.Select(u => u.Id).ToArray() });
-        }
+        await api.Factory.ExecuteSqlAsync("UPDATE users SET disabled_at = now() WHERE id = ANY(@ids)", new { ids = disabled.Select(u => u.Id).ToArray() });
         await TimeLoginAsync("warm-up@example.com", "warm up");
 
         var wrongPassword = new List<double>();

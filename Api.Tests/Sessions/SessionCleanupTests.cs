@@ -2,10 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Api.Sessions;
 using Api.Tests.Infrastructure;
-using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Api.Tests.Sessions;
 
@@ -35,7 +33,6 @@ public sealed class SessionCleanupTests(CleanupFixture api) : IClassFixture<Clea
     public async Task Cleanup_deletes_every_expired_session_in_batches_and_keeps_live_ones()
     {
         var user = await api.Factory.CreateUserAsync();
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
         var now = api.Factory.Clock.GetUtcNow().UtcDateTime;
         await SessionSeeding.InsertExpiredAsync(api.Factory.ConnectionString, 23, now, user.Id);
         await SessionSeeding.InsertExpiredAsync(api.Factory.ConnectionString, 5, now, user.Id, capped: true);
@@ -45,9 +42,9 @@ public sealed class SessionCleanupTests(CleanupFixture api) : IClassFixture<Clea
         var deleted = await cleanup.RunOnceAsync(CancellationToken.None);
 
         Assert.Equal(28, deleted);
-        Assert.Equal(0, await connection.ExecuteScalarAsync<int>(
+        Assert.Equal(0, await api.Factory.ScalarSqlAsync<int>(
             "SELECT count(*) FROM sessions WHERE expires_at <= @now OR absolute_expires_at <= @now", new { now }));
-        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
+        Assert.Equal(1, await api.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
         using var stillLive = await _client.GetWithSessionAsync("/profile", live);
         Assert.Equal(System.Net.HttpStatusCode.OK, stillLive.StatusCode);
     }
@@ -56,14 +53,13 @@ public sealed class SessionCleanupTests(CleanupFixture api) : IClassFixture<Clea
     public async Task Cleanups_running_at_once_delete_each_row_once_and_never_block_each_other()
     {
         var user = await api.Factory.CreateUserAsync();
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
         await SessionSeeding.InsertExpiredAsync(api.Factory.ConnectionString, 500, api.Factory.Clock.GetUtcNow().UtcDateTime, user.Id);
         var cleanup = api.Factory.Services.GetRequiredService<SessionCleanup>();
 
         var counts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => cleanup.RunOnceAsync(CancellationToken.None))));
 
         Assert.Equal(500, counts.Sum());
-        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
+        Assert.Equal(0, await api.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
     }
 
     [Fact]
@@ -117,14 +113,13 @@ public sealed class SessionCleanupServiceTests(FrequentCleanupFixture api) : ICl
         var user = await api.Factory.CreateUserAsync();
         await _client.LoginAsync(user);
         api.Factory.Clock.Advance(TimeSpan.FromDays(2));
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         int remaining;
         do
         {
             await Task.Delay(100);
-            remaining = await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id });
+            remaining = await api.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id });
         }
         while (remaining > 0 && DateTime.UtcNow < deadline);
 

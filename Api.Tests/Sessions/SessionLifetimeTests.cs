@@ -1,7 +1,5 @@
 using System.Net;
 using Api.Tests.Infrastructure;
-using Dapper;
-using Npgsql;
 
 namespace Api.Tests.Sessions;
 
@@ -120,24 +118,17 @@ public sealed class SessionLifetimeTests(ApiFixture api) : IClassFixture<ApiFixt
         var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => _client.GetWithSessionAsync("/dashboard", token)));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        Assert.Equal(50, await connection.ExecuteScalarAsync<long>(
+        Assert.Equal(50, await api.Factory.ScalarSqlAsync<long>(
             "SELECT (data ->> 'visits')::bigint FROM sessions WHERE user_id = @Id", new { user.Id }));
     }
 
     private sealed record SessionRowState(string Xmin, DateTime LastSeenAt, DateTime ExpiresAt);
 
     // xmin changes with every write to the row, so an unchanged xmin proves the request wrote nothing.
-    private async Task<SessionRowState> RowAsync(TestUser user)
-    {
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        return await connection.QuerySingleAsync<SessionRowState>(
-            "SELECT xmin::text AS xmin, last_seen_at, expires_at FROM sessions WHERE user_id = @Id", new { user.Id });
-    }
+    private async Task<SessionRowState> RowAsync(TestUser user) =>
+        Assert.Single(await api.Factory.QuerySqlAsync<SessionRowState>(
+            "SELECT xmin::text AS xmin, last_seen_at, expires_at FROM sessions WHERE user_id = @Id", new { user.Id }));
 
-    private async Task<int> CountSessionsAsync(TestUser user)
-    {
-        await using var connection = new NpgsqlConnection(api.Factory.ConnectionString);
-        return await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id });
-    }
+    private Task<int> CountSessionsAsync(TestUser user) =>
+        api.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id });
 }
