@@ -37,6 +37,9 @@ public sealed class ApiProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ConnectionStrings__Postgres"] = connectionString;
         start.Environment["Passwords__WorkFactor"] = "4";
+        // As in ApiFactory: opening a connection on a busy two-core machine has taken over the product's 3 s.
+        start.Environment["Database__ConnectTimeout"] = "00:00:30";
+        start.Environment["Database__CommandTimeout"] = "00:00:30";
         start.Environment["RateLimiting__AuthPermitLimit"] = "100000";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())

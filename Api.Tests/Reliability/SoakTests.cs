@@ -27,7 +27,18 @@ public sealed class SoakTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _cluster = await LocalCluster.StartAsync();
         _database = new NpgsqlConnectionStringBuilder(await _cluster.CreateDatabaseAsync("soak")) { MaxPoolSize = MaxPoolSize }.ConnectionString;
-        var settings = new Dictionary<string, string> { ["Database:ConnectTimeout"] = "00:00:02", ["Database:CommandTimeout"] = "00:00:02" };
+        // Migrated with patient timeouts first: a cluster that has just started can be slow to accept its first
+        // connections on a busy machine. The instances under test run on short ones.
+        await using (var setup = new ApiFactory(_database))
+        {
+            _ = setup.Services;
+        }
+        var settings = new Dictionary<string, string>
+        {
+            ["Database:ConnectTimeout"] = "00:00:02",
+            ["Database:CommandTimeout"] = "00:00:02",
+            ["Database:MigrateOnStartup"] = "false",
+        };
         _apis.Add(ApiProcess.Start(_database, settings));
         await _apis[0].WaitUntilLiveAsync();
         _apis.Add(ApiProcess.Start(_database, settings));
