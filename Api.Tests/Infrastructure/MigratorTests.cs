@@ -129,20 +129,6 @@ public sealed class MigrateCommandTests
         Assert.Contains("Database is up to date: nothing to apply.", after, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string connectionString, params string[] arguments)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Api.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["ConnectionStrings__Postgres"] = connectionString;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("Could not start the API.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(string connectionString, params string[] arguments) =>
+        ApiCommand.RunAsync(new Dictionary<string, string> { ["ConnectionStrings:Postgres"] = connectionString }, arguments);
 }

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace Api.Tests.Infrastructure;
 
 /// <summary>A misconfiguration stops the API at startup with a message naming the setting, instead of failing requests.</summary>
@@ -22,25 +20,18 @@ public sealed class SettingsValidationTests
     [InlineData("Database:CommandTimeout", "-00:00:01")]
     public async Task The_api_refuses_to_start_with_an_invalid_setting(string key, string value)
     {
-        // No database is needed: validation runs before anything connects.
-        await using var factory = new ApiFactory("Host=127.0.0.1;Port=1;Database=none", new Dictionary<string, string?>
+        // A real process, started as an operator starts it: the in-process test host could race its own disposal of a
+        // host whose start failed, and report that instead. No database is needed: validation runs before anything connects.
+        var (exitCode, output) = await ApiCommand.RunAsync(new Dictionary<string, string>
         {
-            [key] = value,
+            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=none",
             ["Database:MigrateOnStartup"] = "false",
-        });
+            [key] = value,
+        }, "--urls", $"http://127.0.0.1:{Ports.Free()}");
 
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-
-        // The host may report the failure directly, wrapped, or among others (hosted services that read the same
-        // options fail alike, and the host aggregates what they threw).
-        var validation = Flatten(error).OfType<OptionsValidationException>().FirstOrDefault();
-        Assert.True(validation is not null, error.ToString());
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("OptionsValidationException", output, StringComparison.Ordinal);
         var setting = key.Split(':').Last(part => !int.TryParse(part, out _));
-        Assert.Contains(setting, validation.Message, StringComparison.Ordinal);
+        Assert.Contains(setting, output, StringComparison.Ordinal);
     }
-
-    private static IEnumerable<Exception> Flatten(Exception error) =>
-        error is AggregateException aggregate
-            ? aggregate.InnerExceptions.SelectMany(Flatten).Prepend(error)
-            : error.InnerException is { } inner ? Flatten(inner).Prepend(error) : [error];
 }
