@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Api.Sessions;
 using Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -111,6 +112,21 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         while (remaining > 0 && DateTime.UtcNow < deadline);
         Assert.Equal(0, remaining);
         await client.AssertSessionDeadAsync(token);
+    }
+
+    [Fact]
+    public async Task A_flood_of_logouts_during_an_outage_queues_a_bounded_number_of_deferred_deletions()
+    {
+        var deferred = Api.Services.GetRequiredService<DeferredRevocations>();
+        await Cluster.StopServerAsync();
+
+        for (var i = 0; i < DeferredRevocations.Capacity + 500; i++)
+        {
+            deferred.Enqueue(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
+
+        Assert.InRange(deferred.Pending, DeferredRevocations.Capacity - 1, DeferredRevocations.Capacity);
+        await Cluster.StartServerAsync();
     }
 
     [Fact]

@@ -94,6 +94,30 @@ public sealed class RateLimitTests(RateLimitFixture api) : IClassFixture<RateLim
         }
     }
 
+    [Fact]
+    public async Task Password_changes_share_the_per_ip_budget_of_login()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        using var login = await LoginFromAsync("192.0.2.50", forwardedFor: null, user.Email, user.Password);
+        var token = ApiClient.SessionTokenFrom(login)!;
+        var statuses = new List<HttpStatusCode>();
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/profile/password")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { currentPassword = "a wrong guess", newPassword = "a brand new password" }),
+            };
+            request.Headers.Add(ApiFactory.PeerHeader, "192.0.2.50");
+            request.Headers.Add("Cookie", $"{ApiClient.CookieName}={token}");
+            using var response = await _client.SendAsync(request);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.TooManyRequests], statuses);
+    }
+
     private Task<HttpResponseMessage> LoginFromAsync(string peer, string? forwardedFor, string? email = null, string password = "wrong password")
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/login")

@@ -186,50 +186,6 @@ public sealed class PasswordChangeThrottleTests(ApiFixture api) : IClassFixture<
             JsonContent.Create(new { currentPassword, newPassword = "a brand new password " + Guid.NewGuid().ToString("N")[..6] }));
 }
 
-public sealed class PasswordChangeRateLimitFixture : ApiFixture
-{
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["RateLimiting:AuthPermitLimit"] = "3",
-        ["RateLimiting:AuthWindow"] = "00:10:00",
-    };
-}
-
-public sealed class PasswordChangeRateLimitTests(PasswordChangeRateLimitFixture api) : IClassFixture<PasswordChangeRateLimitFixture>
-{
-    [Fact]
-    public async Task Password_changes_share_the_per_ip_budget_of_login()
-    {
-        using var client = api.Factory.CreateBareClient();
-        var user = await api.Factory.CreateUserAsync();
-        var token = await LoginFromAsync(client, user, "192.0.2.50");
-        var statuses = new List<HttpStatusCode>();
-
-        for (var i = 0; i < 3; i++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/profile/password")
-            {
-                Content = JsonContent.Create(new { currentPassword = "a wrong guess", newPassword = "a brand new password" }),
-            };
-            request.Headers.Add(ApiFactory.PeerHeader, "192.0.2.50");
-            request.Headers.Add("Cookie", $"{ApiClient.CookieName}={token}");
-            using var response = await client.SendAsync(request);
-            statuses.Add(response.StatusCode);
-        }
-
-        Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.TooManyRequests], statuses);
-    }
-
-    private static async Task<string> LoginFromAsync(HttpClient client, TestUser user, string peer)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/login") { Content = JsonContent.Create(new { user.Email, user.Password }) };
-        request.Headers.Add(ApiFactory.PeerHeader, peer);
-        using var response = await client.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return ApiClient.SessionTokenFrom(response)!;
-    }
-}
-
 public sealed class PasswordUpgradeTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
     [Fact]

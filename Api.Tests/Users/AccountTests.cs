@@ -10,6 +10,20 @@ public sealed class AccountTests(ApiFixture api) : IClassFixture<ApiFixture>
     private readonly HttpClient _client = api.Factory.CreateBareClient();
 
     [Fact]
+    public async Task A_refused_registration_leaves_the_session_the_request_carried_alone()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        var token = await _client.LoginAsync(user);
+
+        using var taken = await _client.SendWithCookieAsync(HttpMethod.Post, "/register", $"{ApiClient.CookieName}={token}",
+            System.Net.Http.Json.JsonContent.Create(new { email = user.Email, name = "Again", password = "a long enough password" }));
+
+        await taken.AssertProblemAsync(System.Net.HttpStatusCode.Conflict);
+        Assert.Empty(ApiClient.SetCookieHeaders(taken));
+        await _client.AssertSessionAliveAsync(token);
+    }
+
+    [Fact]
     public async Task Register_creates_a_user_and_logs_them_in()
     {
         var email = $"new-{Guid.NewGuid():N}@example.com";

@@ -91,13 +91,14 @@ public static class AuthEndpoints
     public static async Task<Results<Created<LoginResponse>, ProblemHttpResult>> Register(
         RegisterRequest request, HttpContext http, Registration registration, SessionIssuer issuer, DeviceCookie devices)
     {
-        await issuer.EndCarriedSessionAsync(http);
         var user = new NewUser(Text.Nfc(request.Email), Text.Nfc(request.Name), Roles.User, request.Password);
         var result = await registration.RegisterAsync(http, user);
         if (result is not AccountCreationResult.Created(var id))
         {
             return result is AccountCreationResult.EmailTaken ? Problems.EmailTaken() : Problems.PasswordCheckBusy(http);
         }
+        // Only a registration that succeeded replaces the session the request carried: a refused one changes nothing.
+        await issuer.EndCarriedSessionAsync(http);
         await devices.TrustAsync(http, id);
         return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, user.Email!, user.Name!, Roles.User)));
     }

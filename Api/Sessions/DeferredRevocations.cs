@@ -14,11 +14,21 @@ public sealed partial class DeferredRevocations(SessionStore sessions, TimeProvi
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(30);
-    private readonly Channel<(byte[] TokenHash, DateTime GiveUpAt)> _pending = Channel.CreateUnbounded<(byte[], DateTime)>();
+    /// <summary>
+    /// Logout needs no session and no rate limit, so during an outage anyone can send token-shaped cookies by the
+    /// million: the queue is bounded, and past the bound a deletion is not queued (that session expires as usual).
+    /// </summary>
+    internal const int Capacity = 10_000;
+
+    private readonly Channel<(byte[] TokenHash, DateTime GiveUpAt)> _pending =
+        Channel.CreateBounded<(byte[], DateTime)>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Queues the deletion; no session outlives its absolute lifetime, so neither does the retrying.</summary>
     public void Enqueue(byte[] tokenHash) =>
         _pending.Writer.TryWrite((tokenHash, time.GetUtcNow().UtcDateTime + options.Value.AbsoluteLifetime));
+
+    /// <summary>Deletions waiting for the database.</summary>
+    internal int Pending => _pending.Reader.Count;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
