@@ -45,7 +45,7 @@ public sealed partial class PasswordHasher(IOptions<PasswordOptions> options)
     public static bool FitsBcrypt(string password)
     {
         ArgumentNullException.ThrowIfNull(password);
-        return Fits(Prepare(password));
+        return password.Length <= MaxInputChars && Fits(Prepare(password));
     }
 
     /// <summary>
@@ -76,7 +76,7 @@ public sealed partial class PasswordHasher(IOptions<PasswordOptions> options)
     /// </summary>
     public PasswordMatch Check(string password, string hash)
     {
-        if (password is null || hash is null)
+        if (password is null || hash is null || password.Length > MaxInputChars)
         {
             return PasswordMatch.None;
         }
@@ -116,6 +116,11 @@ public sealed partial class PasswordHasher(IOptions<PasswordOptions> options)
         Text.IsWellFormed(password) ? Text.Nfc(password) : Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(password));
 
     private static bool Fits(string password) => password.Length <= MaxBytes && Encoding.UTF8.GetByteCount(password) <= MaxBytes;
+
+    // The longest text whose NFC form can still fit: composition merges at most four code points into one (U+1F85 is
+    // four in NFD), and a code point is at most two UTF-16 chars. Longer text is refused before it is normalized, so an
+    // oversized password costs a length check, not a pass over all of it.
+    private const int MaxInputChars = MaxBytes * 4 * 2;
 
     [GeneratedRegex(@"^\$2(?<minor>[aby])\$(?<cost>0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$")]
     private static partial Regex HashShape();
