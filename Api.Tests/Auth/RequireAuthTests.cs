@@ -5,6 +5,7 @@ namespace Api.Tests.Auth;
 
 public sealed class RequireAuthTests(ApiFixture api) : IClassFixture<ApiFixture>
 {
+    private static readonly string[] SessionCodes = ["session_required", "session_expired"];
     private readonly HttpClient _client = api.Factory.CreateBareClient();
 
     public static TheoryData<string?> HostileCookieHeaders => new()
@@ -30,8 +31,28 @@ public sealed class RequireAuthTests(ApiFixture api) : IClassFixture<ApiFixture>
             using var response = await _client.SendWithCookieAsync(HttpMethod.Get, path, cookieHeader);
 
             var problem = await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
-            Assert.Equal("Authentication required", problem.GetProperty("title").GetString());
+            Assert.Contains(problem.GetProperty("code").GetString(), SessionCodes);
         }
+    }
+
+    [Fact]
+    public async Task No_cookie_is_session_required_and_a_cookie_whose_session_ended_is_session_expired()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        var loggedOut = await _client.LoginAsync(user);
+        using (await _client.SendWithCookieAsync(HttpMethod.Post, "/logout", $"{ApiClient.CookieName}={loggedOut}"))
+        {
+        }
+        var timedOut = await _client.LoginAsync(user);
+        api.Factory.Clock.Advance(TimeSpan.FromDays(40));
+
+        using var none = await _client.GetAsync("/profile");
+        using var afterLogout = await _client.GetWithSessionAsync("/profile", loggedOut);
+        using var afterTimeout = await _client.GetWithSessionAsync("/admin/users", timedOut);
+
+        await none.AssertProblemAsync(HttpStatusCode.Unauthorized, "session_required");
+        await afterLogout.AssertProblemAsync(HttpStatusCode.Unauthorized, "session_expired");
+        await afterTimeout.AssertProblemAsync(HttpStatusCode.Unauthorized, "session_expired");
     }
 
     [Fact]

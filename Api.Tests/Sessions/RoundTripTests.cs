@@ -30,6 +30,7 @@ public sealed class RoundTripTests(RoundTripFixture api) : IClassFixture<RoundTr
     [Theory]
     [InlineData("/profile", @"^SELECT\b[\s\S]*\bFROM sessions\b")]
     [InlineData("/dashboard", @"^UPDATE sessions\b")]
+    [InlineData("/session", @"^SELECT\b[\s\S]*\bFROM sessions\b")]
     public async Task An_authenticated_request_inside_the_touch_interval_costs_one_sql_statement(string path, string statement)
     {
         await TestSql.ExecuteSqlAsync(_database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
@@ -54,5 +55,21 @@ public sealed class RoundTripTests(RoundTripFixture api) : IClassFixture<RoundTr
         var (query, calls) = Assert.Single(executed);
         Assert.Equal(1, calls);
         Assert.Matches(statement, query);
+    }
+
+    [Fact]
+    public async Task A_session_check_without_a_cookie_costs_no_sql_statement()
+    {
+        await TestSql.ExecuteSqlAsync(_database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        await TestSql.ExecuteSqlAsync(_database, $"SELECT pg_stat_statements_reset(0, {ThisDatabase}, 0)");
+
+        using var response = await _client.GetAsync("/session");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var executed = await TestSql.QuerySqlAsync<string>(_database, $"""
+            SELECT query FROM pg_stat_statements
+            WHERE dbid = {ThisDatabase} AND calls > 0 AND query NOT LIKE '%pg_stat_statements%'
+            """);
+        Assert.Empty(executed);
     }
 }

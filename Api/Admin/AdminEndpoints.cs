@@ -20,9 +20,7 @@ public static class AdminEndpoints
             .WithName("CreateUser")
             .WithSummary("Create a user with a role.")
             .WithValidation<NewUser>()
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapPatch("/users/{id:long}", UpdateUser)
             .WithName("UpdateUser")
@@ -30,8 +28,7 @@ public static class AdminEndpoints
             .WithDescription("An admin cannot demote or disable themselves (409), so the system always keeps an admin.")
             .WithValidation<UpdateUserRequest>()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapDelete("/users/{id:long}/sessions", RevokeUserSessions)
             .WithName("RevokeUserSessions")

@@ -1,9 +1,15 @@
+using System.ComponentModel.DataAnnotations;
+using Api.Sessions;
 using Api.Users;
 using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Api.Admin;
 
-public sealed record UserListQuery(int? Page, int? PageSize, string? Search)
+public sealed record UserListQuery(
+    [FromQuery(Name = "page")] int? Page,
+    [FromQuery(Name = "pageSize")] int? PageSize,
+    [FromQuery(Name = "search")] string? Search)
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
@@ -20,7 +26,7 @@ public sealed class UserListQueryValidator : AbstractValidator<UserListQuery>
 }
 
 /// <summary>Fields left out (or null) stay as they are.</summary>
-public sealed record UpdateUserRequest(string? Name, string? Role, bool? Disabled);
+public sealed record UpdateUserRequest(string? Name, [property: AllowedValues(Roles.User, Roles.Admin)] string? Role, bool? Disabled);
 
 public sealed class UpdateUserRequestValidator : AbstractValidator<UpdateUserRequest>
 {

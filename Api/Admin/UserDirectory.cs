@@ -1,10 +1,12 @@
+using System.ComponentModel.DataAnnotations;
 using Api.Infrastructure;
+using Api.Sessions;
 using Dapper;
 using Npgsql;
 
 namespace Api.Admin;
 
-public sealed record AdminUserResponse(long Id, string Email, string Name, string Role, DateTime CreatedAt, DateTime? DisabledAt);
+public sealed record AdminUserResponse(long Id, string Email, string Name, [property: AllowedValues(Roles.User, Roles.Admin)] string Role, DateTime CreatedAt, DateTime? DisabledAt);
 
 public sealed record PageResponse<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
 

@@ -5,6 +5,7 @@ public static class AuthConfiguration
     public static WebApplicationBuilder AddAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<Credentials>();
+        builder.Services.ConfigureSwaggerGen(options => options.SchemaFilter<SessionStateSchemaFilter>());
         builder.Services.AddOptions<LoginThrottleOptions>()
             .BindConfiguration(LoginThrottleOptions.SectionName)
             .ValidateDataAnnotations()

@@ -11,7 +11,7 @@ public static class AuthEndpoints
 {
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("Auth");
+        var group = routes.MapGroup("").WithTags("Auth").WithMetadata(new SetsCookieMetadata());
 
         group.MapPost("/login", Login)
             .WithName("Login")
@@ -19,16 +19,17 @@ public static class AuthEndpoints
             .WithDescription("Any session the request carried is ended first. Unknown email, wrong password and disabled account all get the same 401.")
             .WithValidation<LoginRequest>()
             .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        group.MapGet("/session", GetSession)
+            .WithName("GetSession")
+            .WithSummary("Whether the caller is logged in, and as whom: 200 either way, so an SPA can boot without a 401.")
+            .WithDescription("Reads at most one row and never slides the session's expiry or writes anything; a dead cookie is expired in the browser.");
 
         group.MapPost("/logout", Logout)
             .WithName("Logout")
             .WithSummary("Log out: deletes the session and expires the cookie. 204 also without a session.")
-            .WithDescription("The cookie is expired on every answer. While the database is down the answer is 503 with Retry-After, and the session's deletion is retried in the background.")
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .WithDescription("The cookie is expired on every answer. While the database is down the answer is 503 with Retry-After, and the session's deletion is retried in the background.");
 
         if (routes.ServiceProvider.GetRequiredService<IOptions<RegistrationOptions>>().Value.Enabled)
         {
@@ -37,10 +38,7 @@ public static class AuthEndpoints
                 .WithSummary("Create an account (role user) and log in: 201 and a session cookie.")
                 .WithValidation<RegisterRequest>()
                 .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
-                .ProducesProblem(StatusCodes.Status429TooManyRequests)
-                .ProducesProblem(StatusCodes.Status409Conflict)
-                .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-                .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+                .ProducesProblem(StatusCodes.Status409Conflict);
         }
 
         // The password change checks a password, so it lives with login and its throttle, under the profile's path.
@@ -50,10 +48,7 @@ public static class AuthEndpoints
             .WithSummary("Change the password: every other session of the user ends, and this one gets a new cookie.")
             .WithDescription("The current password is checked under the same throttle as login: a wrong one is 400, a locked account or browser 429 with Retry-After.")
             .WithValidation<ChangePasswordRequest>()
-            .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .RequireRateLimiting(SecurityConfiguration.AuthRateLimit);
 
         return routes;
     }
@@ -82,6 +77,12 @@ public static class AuthEndpoints
         await devices.TrustAsync(http, user.Id);
         return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role)));
     }
+
+    public static async Task<Ok<SessionState>> GetSession(HttpContext http, SessionResolver resolver) =>
+        TypedResults.Ok<SessionState>(await resolver.PeekAsync(http) is { } session
+            ? new AuthenticatedSessionState(new UserResponse(session.UserId, session.Email, session.Name, session.Role),
+                session.ExpiresAt, session.AbsoluteExpiresAt, session.RememberMe)
+            : new AnonymousSessionState());
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Logout(HttpContext http, SessionIssuer issuer) =>
         await issuer.LogOutAsync(http)
@@ -116,7 +117,7 @@ public static class AuthEndpoints
                 // Never 401 here: an SPA reads 401 as "logged out", and the session is fine.
                 return Problems.TooManyAttempts(http, retryAfter);
             case CredentialResult.Invalid:
-                return Problems.Field("currentPassword", "The current password is wrong.", "current_password_wrong");
+                return Problems.Field("currentPassword", "The current password is wrong.", ProblemCodes.CurrentPasswordWrong);
         }
 
         var (ran, newHash) = await limiter.TryRunAsync(() => hasher.Hash(request.NewPassword!), http.RequestAborted);

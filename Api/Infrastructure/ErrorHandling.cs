@@ -8,7 +8,10 @@ public static class ErrorHandling
 {
     public static WebApplicationBuilder AddErrorHandling(this WebApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        // Problems the framework raises itself (no route, wrong method, an unhandled exception) get a code too, so an SPA
+        // can branch on every error the same way; problems the API built carry theirs already.
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions.TryAdd("code", ProblemCodes.ForStatus(context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode)));
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Binding failures become exceptions in every environment, so one handler turns them all into problem+json with a reason.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -55,21 +58,21 @@ internal sealed partial class BadRequestExceptionHandler : IExceptionHandler
             }
             return json switch
             {
-                NulCharacterException => (field, $"'{field}' must not contain NUL characters.", "validation_failed"),
-                { Message: var m } when m.StartsWith("Duplicate property", StringComparison.Ordinal) => (field, $"'{field}' is given more than once.", "duplicate_field"),
-                { Message: var m } when m.Contains("could not be mapped to any .NET member", StringComparison.Ordinal) => (field, $"'{field}' is not a field of this request.", "unknown_field"),
-                _ => (field, $"'{field}' has the wrong type, or is not valid text.", "validation_failed"),
+                NulCharacterException => (field, $"'{field}' must not contain NUL characters.", ProblemCodes.ValidationFailed),
+                { Message: var m } when m.StartsWith("Duplicate property", StringComparison.Ordinal) => (field, $"'{field}' is given more than once.", ProblemCodes.DuplicateField),
+                { Message: var m } when m.Contains("could not be mapped to any .NET member", StringComparison.Ordinal) => (field, $"'{field}' is not a field of this request.", ProblemCodes.UnknownField),
+                _ => (field, $"'{field}' has the wrong type, or is not valid text.", ProblemCodes.ValidationFailed),
             };
         }
         if (BindFailure().Match(exception.Message) is { Success: true } bind)
         {
             var name = JsonNamingPolicy.CamelCase.ConvertName(bind.Groups["name"].Value);
-            return (name, $"'{name}' must be {Describe(bind.Groups["type"].Value)}.", "validation_failed");
+            return (name, $"'{name}' must be {Describe(bind.Groups["type"].Value)}.", ProblemCodes.ValidationFailed);
         }
         if (MissingParameter().Match(exception.Message) is { Success: true } missing && missing.Groups["source"].Value != "body")
         {
             var name = JsonNamingPolicy.CamelCase.ConvertName(missing.Groups["name"].Value);
-            return (name, $"'{name}' is required.", "validation_failed");
+            return (name, $"'{name}' is required.", ProblemCodes.ValidationFailed);
         }
         return null;
     }

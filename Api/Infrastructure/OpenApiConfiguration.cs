@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Text.Json.Serialization;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
@@ -16,10 +18,34 @@ public static class OpenApiConfiguration
             {
                 Title = "Session Auth API",
                 Version = "v1",
-                Description = "Cookie + server-side session authentication for single-page apps. "
-                    + "POST /login sets an HttpOnly session cookie that the browser sends with every later request; "
-                    + "in Swagger UI, log in first, then call the protected endpoints.",
+                Description = """
+                    Cookie + server-side session authentication for single-page apps.
+
+                    **How the cookie works.** `POST /login` answers with a `Set-Cookie` for an HttpOnly, Secure, SameSite=Strict
+                    session cookie; the browser stores it and sends it with every later request to this API by itself. Scripts
+                    cannot read it, and neither can Swagger UI: the lock icons and the **Authorize** button do nothing for a
+                    cookie. To try a protected endpoint here, run `POST /login` ("Try it out") with a demo account first, then
+                    call `GET /profile`; `POST /logout` ends the session. Browsers keep a Secure cookie over plain HTTP only on
+                    `localhost` and `127.0.0.1`, so open this page on one of those or over HTTPS.
+
+                    **Errors** are RFC 9457 `application/problem+json` with a stable `code` (see the `ProblemDetails` schema):
+                    branch on the code, never on the title.
+
+                    **From an SPA**, call with `fetch(url, { credentials: 'include' })`, and start with `GET /session`, which
+                    answers 200 whether or not the user is logged in.
+                    """,
             });
+            // Exact types for generated clients: non-nullable C# references are non-nullable in the schema, the two
+            // shapes of GET /session are a oneOf, and the filters below add what the generator cannot see.
+            options.SupportNonNullableReferenceTypes();
+            options.UseOneOfForPolymorphism();
+            // Only the unions a type declares for serialisation; not every subclass (HttpValidationProblemDetails would make
+            // every problem a oneOf).
+            options.SelectSubTypesUsing(type => type.GetCustomAttributes<JsonDerivedTypeAttribute>(inherit: false).Select(derived => derived.DerivedType));
+            options.SchemaFilter<ValidatorSchemaFilter>();
+            options.SchemaFilter<AllowedValuesSchemaFilter>();
+            options.DocumentFilter<SchemaShapeDocumentFilter>();
+            options.OperationFilter<ProblemResponsesOperationFilter>();
             options.OperationFilter<SessionSecurityOperationFilter>();
             options.DocumentFilter<TagDescriptionsDocumentFilter>();
             options.DocumentFilter<HealthDocumentFilter>();
@@ -41,9 +67,6 @@ public static class OpenApiConfiguration
         return app;
     }
 }
-
-/// <summary>Marks endpoints guarded by RequireAuth or RequireAdmin, for the OpenAPI document.</summary>
-public sealed record RequiresSessionMetadata;
 
 internal sealed class SessionSecurityOperationFilter : IOperationFilter
 {
@@ -93,13 +116,13 @@ internal sealed class HealthDocumentFilter : IDocumentFilter
     {
         var schema = context.SchemaGenerator.GenerateSchema(typeof(HealthResponse), context.SchemaRepository);
         var problem = context.SchemaGenerator.GenerateSchema(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), context.SchemaRepository);
-        swaggerDoc.Paths.Add("/health/live", Probe(swaggerDoc, schema, null, "Live",
+        swaggerDoc.Paths.Add("/health/live", Probe(swaggerDoc, schema, problem, database: false, "Live",
             "The process is up. No I/O: a failing database must not get a healthy process restarted."));
-        swaggerDoc.Paths.Add("/health/ready", Probe(swaggerDoc, schema, problem, "Ready",
+        swaggerDoc.Paths.Add("/health/ready", Probe(swaggerDoc, schema, problem, database: true, "Ready",
             "The process can serve: one trivial database round trip. 503 problem with Retry-After when the database does not answer."));
     }
 
-    private static OpenApiPathItem Probe(OpenApiDocument document, IOpenApiSchema schema, IOpenApiSchema? problem, string name, string summary)
+    private static OpenApiPathItem Probe(OpenApiDocument document, IOpenApiSchema schema, IOpenApiSchema problem, bool database, string name, string summary)
     {
         var responses = new OpenApiResponses
         {
@@ -108,12 +131,22 @@ internal sealed class HealthDocumentFilter : IDocumentFilter
                 Description = "OK",
                 Content = new Dictionary<string, IOpenApiMediaType> { ["application/json"] = new OpenApiMediaType { Schema = schema } },
             },
+            // The query-string guard answers every path.
+            ["400"] = new OpenApiResponse
+            {
+                Description = "Bad Request",
+                Content = new Dictionary<string, IOpenApiMediaType> { ["application/problem+json"] = new OpenApiMediaType { Schema = problem } },
+            },
         };
-        if (problem is not null)
+        if (database)
         {
             responses["503"] = new OpenApiResponse
             {
                 Description = "Service Unavailable",
+                Headers = new Dictionary<string, IOpenApiHeader>
+                {
+                    ["Retry-After"] = new OpenApiHeader { Description = "Seconds to wait before trying again.", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer } },
+                },
                 Content = new Dictionary<string, IOpenApiMediaType> { ["application/problem+json"] = new OpenApiMediaType { Schema = problem } },
             };
         }

@@ -14,25 +14,30 @@ public static class Problems
 
     /// <summary>Unknown email, wrong password and disabled account alike, so the answer never tells which accounts exist.</summary>
     public static ProblemHttpResult InvalidCredentials() =>
-        Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "Invalid credentials", "The email or password is wrong.");
+        Problem(StatusCodes.Status401Unauthorized, ProblemCodes.InvalidCredentials, "Invalid credentials", "The email or password is wrong.");
 
     public static ProblemHttpResult SessionRequired() =>
-        Problem(StatusCodes.Status401Unauthorized, "session_required", "Authentication required",
-            "There is no valid session: log in with POST /login. The session cookie is missing, expired or revoked.");
+        Problem(StatusCodes.Status401Unauthorized, ProblemCodes.SessionRequired, "Authentication required",
+            "There is no session: log in with POST /login.");
+
+    /// <summary>The request carried a session cookie, but its session has expired or was ended (logout, revocation, a password change).</summary>
+    public static ProblemHttpResult SessionExpired() =>
+        Problem(StatusCodes.Status401Unauthorized, ProblemCodes.SessionExpired, "Session expired",
+            "Your session has expired or was ended: log in again with POST /login.");
 
     public static ProblemHttpResult ForbiddenRole() =>
-        Problem(StatusCodes.Status403Forbidden, "forbidden_role", "Forbidden", "This endpoint is for administrators.");
+        Problem(StatusCodes.Status403Forbidden, ProblemCodes.ForbiddenRole, "Forbidden", "This endpoint is for administrators.");
 
     /// <summary>An admin demoted, disabled or logged out while their request waited for the admin lock.</summary>
     public static ProblemHttpResult NoLongerAdmin() =>
-        Problem(StatusCodes.Status403Forbidden, "forbidden_role", "Forbidden", "You are no longer an active administrator.");
+        Problem(StatusCodes.Status403Forbidden, ProblemCodes.ForbiddenRole, "Forbidden", "You are no longer an active administrator.");
 
     public static ProblemHttpResult CrossOriginRefused() =>
-        Problem(StatusCodes.Status403Forbidden, "cross_origin_refused", "Cross-origin request refused",
+        Problem(StatusCodes.Status403Forbidden, ProblemCodes.CrossOriginRefused, "Cross-origin request refused",
             "This request came from a page on another origin that is not allowed to change anything here.");
 
     /// <summary>A locked account or browser, or a client IP over its limit: one 429, so clients handle all alike.</summary>
-    public static ProblemHttpResult TooManyAttempts(HttpContext http, TimeSpan? retryAfter, string code = "account_locked")
+    public static ProblemHttpResult TooManyAttempts(HttpContext http, TimeSpan? retryAfter, string code = ProblemCodes.AccountLocked)
     {
         if (retryAfter is { } wait)
         {
@@ -46,7 +51,7 @@ public static class Problems
     public static ProblemHttpResult PasswordCheckBusy(HttpContext http)
     {
         http.Response.Headers.RetryAfter = BusyRetryAfterSeconds;
-        return Problem(StatusCodes.Status503ServiceUnavailable, "password_check_busy", "Too many logins at once",
+        return Problem(StatusCodes.Status503ServiceUnavailable, ProblemCodes.PasswordCheckBusy, "Too many logins at once",
             "The server is busy checking other passwords. Try again in a second.");
     }
 
@@ -54,41 +59,41 @@ public static class Problems
     public static ProblemHttpResult DatabaseUnavailable(HttpContext http, string detail = "The database is not answering. Try again in a few seconds; your session is kept.")
     {
         http.Response.Headers.RetryAfter = DatabaseRetryAfterSeconds;
-        return Problem(StatusCodes.Status503ServiceUnavailable, "database_unavailable", "Service temporarily unavailable", detail);
+        return Problem(StatusCodes.Status503ServiceUnavailable, ProblemCodes.DatabaseUnavailable, "Service temporarily unavailable", detail);
     }
 
     public static ProblemHttpResult EmailTaken() =>
-        Problem(StatusCodes.Status409Conflict, "email_taken", "Email already registered", "An account with this email already exists.");
+        Problem(StatusCodes.Status409Conflict, ProblemCodes.EmailTaken, "Email already registered", "An account with this email already exists.");
 
     public static ProblemHttpResult WouldLockOutSelf() =>
-        Problem(StatusCodes.Status409Conflict, "admin_self_lockout", "Cannot lock yourself out",
+        Problem(StatusCodes.Status409Conflict, ProblemCodes.AdminSelfLockout, "Cannot lock yourself out",
             "An admin cannot demote or disable themselves; ask another admin.");
 
     public static ProblemHttpResult UserNotFound() =>
-        Problem(StatusCodes.Status404NotFound, "user_not_found", "User not found", "There is no user with this id.");
+        Problem(StatusCodes.Status404NotFound, ProblemCodes.UserNotFound, "User not found", "There is no user with this id.");
 
     public static ProblemHttpResult SessionNotFound() =>
-        Problem(StatusCodes.Status404NotFound, "session_not_found", "Session not found", "You have no session with this id.");
+        Problem(StatusCodes.Status404NotFound, ProblemCodes.SessionNotFound, "Session not found", "You have no session with this id.");
 
     public static ProblemHttpResult BodyTooLarge(long maxBytes) =>
-        Problem(StatusCodes.Status413PayloadTooLarge, "body_too_large", "Payload Too Large", $"The request body is larger than {maxBytes} bytes.");
+        Problem(StatusCodes.Status413PayloadTooLarge, ProblemCodes.BodyTooLarge, "Payload Too Large", $"The request body is larger than {maxBytes} bytes.");
 
     /// <summary>A request that could not be read at all: the wrong content type, too large, or not JSON.</summary>
     public static ProblemHttpResult RequestUnreadable(int status, string detail) =>
         Problem(status, status switch
         {
-            StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
-            StatusCodes.Status413PayloadTooLarge => "body_too_large",
-            _ => "malformed_request",
+            StatusCodes.Status415UnsupportedMediaType => ProblemCodes.UnsupportedMediaType,
+            StatusCodes.Status413PayloadTooLarge => ProblemCodes.BodyTooLarge,
+            _ => ProblemCodes.MalformedRequest,
         }, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status), detail);
 
     /// <summary>A 400 that names the fields at fault, as the client spelt them.</summary>
-    public static ValidationProblem Validation(IDictionary<string, string[]> errors, string code = "validation_failed") =>
+    public static ValidationProblem Validation(IDictionary<string, string[]> errors, string code = ProblemCodes.ValidationFailed) =>
         TypedResults.ValidationProblem(errors,
             detail: errors.Count == 1 && errors.First().Value is [var only] ? only : "Some fields are not valid: see errors.",
             extensions: new Dictionary<string, object?> { ["code"] = code });
 
-    public static ValidationProblem Field(string field, string message, string code = "validation_failed") =>
+    public static ValidationProblem Field(string field, string message, string code = ProblemCodes.ValidationFailed) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] }, code);
 
     private static ProblemHttpResult Problem(int status, string code, string title, string detail) =>

@@ -115,6 +115,6 @@ public static class SecurityConfiguration
     private static async ValueTask WriteTooManyRequestsAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : (TimeSpan?)null;
-        await Problems.TooManyAttempts(context.HttpContext, retryAfter, "rate_limited").ExecuteAsync(context.HttpContext);
+        await Problems.TooManyAttempts(context.HttpContext, retryAfter, ProblemCodes.RateLimited).ExecuteAsync(context.HttpContext);
     }
 }

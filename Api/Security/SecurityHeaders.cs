@@ -22,10 +22,11 @@ internal sealed class SecurityHeaders(RequestDelegate next)
             headers.XFrameOptions = "DENY";
             headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/swagger") ? SwaggerPolicy : ApiPolicy;
             VaryHeader.Add(headers);
-            // Responses that set a cookie, answer a request that carried one, or come from a protected endpoint may
-            // hold personal data: no cache, shared or private, may keep them.
+            // Responses that set a cookie, answer a request that carried one, or come from an endpoint that reads the
+            // session may hold personal data, or differ by cookie (GET /session): no cache, shared or private, may keep them.
+            var metadata = context.GetEndpoint()?.Metadata;
             if (headers.SetCookie.Count > 0 || context.Request.Headers.Cookie.Count > 0
-                || context.GetEndpoint()?.Metadata.GetMetadata<RequiresSessionMetadata>() is not null)
+                || metadata?.GetMetadata<RequiresSessionMetadata>() is not null || metadata?.GetMetadata<SetsCookieMetadata>() is not null)
             {
                 headers.CacheControl = "no-store";
             }

@@ -28,10 +28,12 @@ internal sealed class RequireAuthFilter(SessionLookup lookup) : IEndpointFilter
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var services = context.HttpContext.RequestServices;
-        var session = await services.GetRequiredService<SessionResolver>().ResolveAsync(context.HttpContext, lookup);
+        var resolver = services.GetRequiredService<SessionResolver>();
+        var session = await resolver.ResolveAsync(context.HttpContext, lookup);
         if (session is null)
         {
-            return Problems.SessionRequired();
+            // An SPA says "your session has ended, log in again" for one and simply shows the login form for the other.
+            return resolver.CookieWasSent(context.HttpContext.Request) ? Problems.SessionExpired() : Problems.SessionRequired();
         }
         services.GetRequiredService<CurrentSession>().Set(session);
         return await next(context);

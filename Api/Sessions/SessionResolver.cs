@@ -49,6 +49,26 @@ public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions,
         return session;
     }
 
+    /// <summary>
+    /// The live session the request's cookie names, or null, for callers that only look: one read at most, no sliding,
+    /// no deletion. A dead cookie is still expired in the browser.
+    /// </summary>
+    public async Task<AuthenticatedSession?> PeekAsync(HttpContext http)
+    {
+        var token = cookie.Read(http.Request);
+        if (!SecretToken.TryHash(token, out var tokenHash))
+        {
+            return Reject(http, cookieWasSent: token is not null);
+        }
+        var session = await sessions.FindAsync(tokenHash);
+        return session is null || session.DisabledAt is not null || session.IsExpiredAt(time.GetUtcNow().UtcDateTime)
+            ? Reject(http, cookieWasSent: true)
+            : session;
+    }
+
+    /// <summary>Whether the request carried a session cookie at all: its absence and its death are different answers.</summary>
+    public bool CookieWasSent(HttpRequest request) => cookie.Read(request) is not null;
+
     // A dead cookie is removed from the browser, so the SPA stops sending it and sees it is logged out.
     private AuthenticatedSession? Reject(HttpContext http, bool cookieWasSent)
     {

@@ -1,10 +1,12 @@
+using System.ComponentModel.DataAnnotations;
 using Api.Passwords;
+using Api.Sessions;
 using FluentValidation;
 using Npgsql;
 
 namespace Api.Users;
 
-public sealed record NewUser(string? Email, string? Name, string? Role, string? Password);
+public sealed record NewUser(string? Email, string? Name, [property: AllowedValues(Roles.User, Roles.Admin)] string? Role, string? Password);
 
 public sealed class NewUserValidator : AbstractValidator<NewUser>
 {

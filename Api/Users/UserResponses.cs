@@ -1,5 +1,8 @@
+using System.ComponentModel.DataAnnotations;
+using Api.Sessions;
+
 namespace Api.Users;
 
-public sealed record UserResponse(long Id, string Email, string Name, string Role);
+public sealed record UserResponse(long Id, string Email, string Name, [property: AllowedValues(Roles.User, Roles.Admin)] string Role);
 
-public sealed record ProfileResponse(long Id, string Email, string Name, string Role, DateTime CreatedAt);
+public sealed record ProfileResponse(long Id, string Email, string Name, [property: AllowedValues(Roles.User, Roles.Admin)] string Role, DateTime CreatedAt);

@@ -16,8 +16,7 @@ public static class UsersEndpoints
         group.MapPut("", UpdateProfile)
             .WithName("UpdateProfile")
             .WithSummary("Change the logged-in user's name.")
-            .WithValidation<UpdateProfileRequest>()
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .WithValidation<UpdateProfileRequest>();
 
         return routes;
     }
