@@ -1,11 +1,15 @@
 // A single-page app with four views (login, dashboard, sessions, admin), routed by the URL hash.
 import { api, ApiError } from './api.js';
 
-const view = document.getElementById('view');
-const nav = document.getElementById('nav');
-const banner = document.getElementById('banner');
+/** @typedef {import('./api.js').Schemas} Schemas */
+
+const view = byId('view');
+const nav = byId('nav');
+const banner = byId('banner');
+/** @type {Schemas['UserResponse'] | null} */
 let me = null;
 
+/** @type {Record<string, () => void | Promise<void>>} */
 const routes = {
   '#/login': renderLogin,
   '#/dashboard': renderDashboard,
@@ -14,17 +18,17 @@ const routes = {
 };
 
 window.addEventListener('hashchange', route);
-document.getElementById('logout').addEventListener('click', logout);
+byId('logout').addEventListener('click', logout);
 start();
 
+// GET /session answers 200 whether or not the user is logged in, so booting logs no 401 in the console.
 async function start() {
   try {
-    me = await api('GET', '/profile');
+    const session = await api('get', '/session');
+    me = session.authenticated ? session.user : null;
   } catch (error) {
     me = null;
-    if (!(error instanceof ApiError && error.status === 401)) {
-      showBanner(error);
-    }
+    showBanner(error);
   }
   route();
 }
@@ -47,6 +51,9 @@ async function route() {
     if (error instanceof ApiError && error.status === 401) {
       me = null;
       location.hash = '#/login';
+      if (error.code === 'session_expired') {
+        showBanner(error);
+      }
       return;
     }
     showBanner(error);
@@ -55,8 +62,8 @@ async function route() {
 
 function renderNav() {
   nav.hidden = !me;
-  document.getElementById('admin-link').hidden = me?.role !== 'admin';
-  document.getElementById('who').textContent = me ? `${me.name} (${me.role})` : '';
+  byId('admin-link').hidden = me?.role !== 'admin';
+  byId('who').textContent = me ? `${me.name} (${me.role})` : '';
 }
 
 function renderLogin() {
@@ -71,27 +78,29 @@ function renderLogin() {
       <button type="submit">Log in</button>
       <p class="form-error" role="alert" id="login-error"></p>
     </form>`;
-  const form = document.getElementById('login-form');
+  const form = /** @type {HTMLFormElement} */ (byId('login-form'));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);
     const data = new FormData(form);
     try {
-      const result = await api('POST', '/login', {
-        email: data.get('email'),
-        password: data.get('password'),
-        rememberMe: data.get('rememberMe') === 'on',
+      const result = await api('post', '/login', {
+        body: {
+          email: String(data.get('email') ?? ''),
+          password: String(data.get('password') ?? ''),
+          rememberMe: data.get('rememberMe') === 'on',
+        },
       });
       me = result.user;
       location.hash = '#/dashboard';
     } catch (error) {
-      showFormError(form, document.getElementById('login-error'), error);
+      showFormError(form, byId('login-error'), error);
     }
   });
 }
 
 async function renderDashboard() {
-  const [dashboard, profile] = await Promise.all([api('GET', '/dashboard'), api('GET', '/profile')]);
+  const [dashboard, profile] = await Promise.all([api('get', '/dashboard'), api('get', '/profile')]);
   me = profile;
   renderNav();
   view.innerHTML = `
@@ -111,7 +120,7 @@ async function renderDashboard() {
 }
 
 async function renderSessions() {
-  const sessions = await api('GET', '/sessions');
+  const sessions = await api('get', '/sessions');
   view.innerHTML = `
     <h1>My sessions</h1>
     <table>
@@ -119,7 +128,7 @@ async function renderSessions() {
       <tbody id="session-rows"></tbody>
     </table>
     <button type="button" id="revoke-others">Log out all other sessions</button>`;
-  const rows = document.getElementById('session-rows');
+  const rows = /** @type {HTMLTableSectionElement} */ (byId('session-rows'));
   for (const session of sessions) {
     const row = rows.insertRow();
     row.dataset.sessionId = session.id;
@@ -134,19 +143,19 @@ async function renderSessions() {
       const button = document.createElement('button');
       button.type = 'button';
       button.textContent = 'Revoke';
-      button.addEventListener('click', () => act(() => api('DELETE', `/sessions/${session.id}`)));
+      button.addEventListener('click', () => act(() => api('delete', '/sessions/{id}', { path: { id: session.id } })));
       action.append(button);
     }
   }
-  document.getElementById('revoke-others').addEventListener('click', () => act(() => api('DELETE', '/sessions')));
+  byId('revoke-others').addEventListener('click', () => act(() => api('delete', '/sessions')));
 }
 
 async function renderAdmin() {
-  if (me.role !== 'admin') {
+  if (me?.role !== 'admin') {
     location.hash = '#/dashboard';
     return;
   }
-  const page = await api('GET', '/admin/users?pageSize=100');
+  const page = await api('get', '/admin/users', { query: { pageSize: 100 } });
   view.innerHTML = `
     <h1>Users</h1>
     <p><span id="user-total"></span> users</p>
@@ -155,7 +164,7 @@ async function renderAdmin() {
       <tbody id="user-rows"></tbody>
     </table>`;
   text('user-total', String(page.total));
-  const rows = document.getElementById('user-rows');
+  const rows = /** @type {HTMLTableSectionElement} */ (byId('user-rows'));
   for (const user of page.items) {
     const row = rows.insertRow();
     for (const value of [user.email, user.name, user.role, new Date(user.createdAt).toLocaleDateString(), user.disabledAt ? 'yes' : '']) {
@@ -166,7 +175,7 @@ async function renderAdmin() {
 
 async function logout() {
   try {
-    await api('POST', '/logout');
+    await api('post', '/logout');
   } finally {
     me = null;
     location.hash = '#/login';
@@ -174,6 +183,7 @@ async function logout() {
 }
 
 // Runs an action, then shows the current view again; errors go to the banner.
+/** @param {() => Promise<unknown>} action */
 async function act(action) {
   try {
     await action();
@@ -183,6 +193,11 @@ async function act(action) {
   }
 }
 
+/**
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement} message
+ * @param {unknown} error
+ */
 function showFormError(form, message, error) {
   if (!(error instanceof ApiError)) {
     throw error;
@@ -196,11 +211,13 @@ function showFormError(form, message, error) {
   message.textContent = describe(error);
 }
 
+/** @param {unknown} error */
 function showBanner(error) {
   banner.textContent = error instanceof ApiError ? describe(error) : String(error);
   banner.hidden = false;
 }
 
+/** @param {ApiError} error */
 function describe(error) {
   if (error.status === 429 && error.retryAfter) {
     return `${error.title}: try again in ${error.retryAfter} seconds.`;
@@ -208,10 +225,24 @@ function describe(error) {
   return error.detail ? `${error.title}: ${error.detail}` : error.title;
 }
 
+/** @param {HTMLFormElement} form */
 function clearErrors(form) {
   form.querySelectorAll('.field-error, .form-error').forEach((slot) => { slot.textContent = ''; });
 }
 
+/**
+ * @param {string} id
+ * @param {string} value
+ */
 function text(id, value) {
-  document.getElementById(id).textContent = value;
+  byId(id).textContent = value;
+}
+
+/** @param {string} id */
+function byId(id) {
+  const element = document.getElementById(id);
+  if (!element) {
+    throw new Error(`#${id} is missing from the page.`);
+  }
+  return element;
 }
