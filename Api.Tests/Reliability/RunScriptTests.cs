@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Api.Tests.Browser;
 using Api.Tests.Infrastructure;
 
@@ -15,17 +16,26 @@ namespace Api.Tests.Reliability;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RunScriptTests : IAsyncLifetime
 {
+    private static readonly string HttpRequests = Path.Combine(BrowserFixture.RepositoryRoot, "http-requests");
+    private static readonly string PrivateEnvironment = Path.Combine(HttpRequests, "http-client.private.env.json");
+    private static readonly string VisualStudioEnvironment = Path.Combine(HttpRequests, "http-client.env.json.user");
+    private static readonly string OldDotEnv = Path.Combine(HttpRequests, ".env");
+    // run.sh writes these into the working tree; whatever a developer had there is put back afterwards.
+    private readonly Dictionary<string, string?> _savedHttpFiles = [];
     private readonly string _dataRoot = Path.Combine(Path.GetTempPath(), "run-sh-" + Guid.NewGuid().ToString("N"));
-    private readonly string _httpEnv = Path.Combine(BrowserFixture.RepositoryRoot, "http-requests", ".env");
     private readonly List<string> _output = [];
-    private string? _savedHttpEnv;
     private Process? _process;
     private int _pgPort;
     private int _apiPort;
 
     public Task InitializeAsync()
     {
-        _savedHttpEnv = File.Exists(_httpEnv) ? File.ReadAllText(_httpEnv) : null;
+        foreach (var file in new[] { PrivateEnvironment, VisualStudioEnvironment, OldDotEnv })
+        {
+            _savedHttpFiles[file] = File.Exists(file) ? File.ReadAllText(file) : null;
+        }
+        // An older run.sh left the passwords here; the current one removes them.
+        File.WriteAllText(OldDotEnv, "adminPassword=stale\n");
         _pgPort = Ports.Free();
         _apiPort = Ports.Free();
         var start = new ProcessStartInfo("bash", [Path.Combine(BrowserFixture.RepositoryRoot, "run.sh")])
@@ -63,13 +73,17 @@ public sealed class RunScriptTests : IAsyncLifetime
         {
             Directory.Delete(_dataRoot, recursive: true);
         }
-        if (_savedHttpEnv is null)
+        foreach (var (file, text) in _savedHttpFiles)
         {
-            File.Delete(_httpEnv);
-        }
-        else
-        {
-            await File.WriteAllTextAsync(_httpEnv, _savedHttpEnv);
+            if (text is null)
+            {
+                File.Delete(file);
+            }
+            else
+            {
+                await File.WriteAllTextAsync(file, text);
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
         }
     }
 
@@ -89,7 +103,14 @@ public sealed class RunScriptTests : IAsyncLifetime
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dataRoot, file)));
         }
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_httpEnv));
+        var admin = (await File.ReadAllLinesAsync(Path.Combine(_dataRoot, "demo-users")))[0].Split(' ');
+        foreach (var file in new[] { PrivateEnvironment, VisualStudioEnvironment })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            using var environments = JsonDocument.Parse(await File.ReadAllTextAsync(file));
+            Assert.Equal(admin[1], environments.RootElement.GetProperty("dev").GetProperty("adminPassword").GetString());
+        }
+        Assert.False(File.Exists(OldDotEnv), "run.sh left the passwords of an older run in http-requests/.env");
 
         var password = (await File.ReadAllTextAsync(Path.Combine(_dataRoot, "postgres-password"))).Trim();
         var (withoutPassword, refusal) = await RunAsync("psql", ["-h", "127.0.0.1", "-p", $"{_pgPort}", "-U", "postgres", "-d", "postgres", "-w", "-c", "SELECT 1"], null);
@@ -98,10 +119,10 @@ public sealed class RunScriptTests : IAsyncLifetime
         Assert.Contains("password", refusal, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(0, withPassword);
 
-        var admin = (await File.ReadAllLinesAsync(Path.Combine(_dataRoot, "demo-users")))[0].Split(' ');
         using var login = await http.PostAsJsonAsync("/login", new { email = admin[0], password = admin[1] });
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         Assert.Contains("Swagger UI:", Output(), StringComparison.Ordinal);
+        Assert.Contains($"--env dev --var host=http://127.0.0.1:{_apiPort}", Output(), StringComparison.Ordinal);
     }
 
     private static async Task<bool> IsReadyAsync(HttpClient http)
