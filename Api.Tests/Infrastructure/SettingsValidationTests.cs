@@ -6,6 +6,8 @@ public sealed class SettingsValidationTests
     [Theory]
     [InlineData("Cors:AllowedOrigins:0", "*")]
     [InlineData("Cors:AllowedOrigins:0", "https://app.example.com/path")]
+    [InlineData("Cors:AllowedHeaders:0", "X Spaced")]
+    [InlineData("Cors:AllowedHeaders:0", "*")]
     [InlineData("ForwardedHeaders:KnownProxies:0", "not-an-ip")]
     [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.0/99")]
     [InlineData("Passwords:WorkFactor", "3")]

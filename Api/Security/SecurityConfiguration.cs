@@ -32,9 +32,9 @@ public static class SecurityConfiguration
                 .WithOrigins(settings.Value.AllowedOrigins)
                 .AllowCredentials()
                 .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")
-                .WithHeaders("Content-Type")
-                // An SPA can only show "try again in N seconds" if it may read the header.
-                .WithExposedHeaders("Retry-After")
+                .WithHeaders(settings.Value.EffectiveAllowedHeaders)
+                // An SPA can only show "try again in N seconds", or follow a 201 to what it created, if it may read the header.
+                .WithExposedHeaders(CorsOriginOptions.ExposedHeaders)
                 .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
 
         services.AddOptions<ForwardedHeadersOptions>()
