@@ -18,6 +18,7 @@ public static class SecurityConfiguration
         // The server's name and version help only those who look for known holes in it.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         services.AddOptions<CorsOriginOptions>().BindConfiguration(CorsOriginOptions.SectionName)
+            .Configure<IConfiguration>((cors, configuration) => cors.ReadLists(configuration))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using Api.Infrastructure;
 using Microsoft.Net.Http.Headers;
 
 namespace Api.Security;
@@ -24,6 +25,13 @@ public sealed class CorsOriginOptions : IValidatableObject
 
     /// <summary>Request headers allowed origins may send besides <see cref="AlwaysAllowedHeaders"/>.</summary>
     public string[] AllowedHeaders { get; set; } = [];
+
+    /// <summary>Both lists also accept one comma-separated string (<c>Cors__AllowedOrigins=https://a.example,https://b.example</c>).</summary>
+    internal void ReadLists(IConfiguration configuration)
+    {
+        AllowedOrigins = ListSetting.Read(configuration, $"{SectionName}:{nameof(AllowedOrigins)}");
+        AllowedHeaders = ListSetting.Read(configuration, $"{SectionName}:{nameof(AllowedHeaders)}");
+    }
 
     internal string[] EffectiveAllowedHeaders => [.. AlwaysAllowedHeaders.Concat(AllowedHeaders).Distinct(StringComparer.OrdinalIgnoreCase)];
 
