@@ -27,6 +27,7 @@ public static class SecurityConfiguration
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        services.AddSingleton<SameSiteOriginCheck>();
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
             .Configure<IOptions<CorsOriginOptions>>((cors, settings) => cors.AddDefaultPolicy(policy => policy
@@ -84,6 +85,8 @@ public static class SecurityConfiguration
         {
             app.UseHsts();
         }
+        // The addresses Kestrel listens on are known only once it has started.
+        app.Lifetime.ApplicationStarted.Register(app.Services.GetRequiredService<SameSiteOriginCheck>().Run);
         app.UseMiddleware<SecurityHeaders>();
         app.UseCors();
         app.UseMiddleware<CrossOriginProtection>();
