@@ -11,6 +11,7 @@ public sealed class SpaOriginFixture : ApiFixture
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Cors:AllowedOrigins:0"] = SpaOrigin,
+        ["Cors:AllowedHeaders:0"] = "X-Requested-With",
     };
 }
 
@@ -30,6 +31,56 @@ public sealed class CorsTests(SpaOriginFixture api) : IClassFixture<SpaOriginFix
         Assert.Equal("true", Header(response, "Access-Control-Allow-Credentials"));
         Assert.Contains("POST", Header(response, "Access-Control-Allow-Methods"), StringComparison.Ordinal);
         Assert.Contains("content-type", Header(response, "Access-Control-Allow-Headers"), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_preflight_from_an_allowed_origin_may_ask_for_w3c_trace_context_headers()
+    {
+        // Browser telemetry (OpenTelemetry's fetch instrumentation and its kin) adds these to every call; a preflight
+        // that refuses one fails the SPA's every request.
+        using var request = Preflight("/login", SpaOriginFixture.SpaOrigin, "POST", "content-type,traceparent,tracestate,baggage");
+
+        using var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(SpaOriginFixture.SpaOrigin, Header(response, "Access-Control-Allow-Origin"));
+        var allowed = AllowedHeaders(response);
+        Assert.Superset(new HashSet<string> { "content-type", "traceparent", "tracestate", "baggage" }, allowed);
+    }
+
+    [Fact]
+    public async Task A_header_listed_in_the_settings_is_allowed_on_top_of_the_defaults()
+    {
+        using var request = Preflight("/login", SpaOriginFixture.SpaOrigin, "POST", "x-requested-with,traceparent");
+
+        using var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Superset(new HashSet<string> { "x-requested-with", "traceparent", "content-type" }, AllowedHeaders(response));
+    }
+
+    [Fact]
+    public async Task A_preflight_asking_for_a_header_that_is_not_allowed_does_not_get_it_allowed()
+    {
+        using var request = Preflight("/login", SpaOriginFixture.SpaOrigin, "POST", "content-type,x-not-allowed");
+
+        using var response = await _client.SendAsync(request);
+
+        Assert.DoesNotContain("x-not-allowed", AllowedHeaders(response));
+        Assert.DoesNotContain("*", AllowedHeaders(response));
+    }
+
+    [Fact]
+    public async Task An_spa_may_read_location_and_retry_after()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/profile");
+        request.Headers.Add("Origin", SpaOriginFixture.SpaOrigin);
+
+        using var response = await _client.SendAsync(request);
+
+        var exposed = Header(response, "Access-Control-Expose-Headers").Split(',', StringSplitOptions.TrimEntries);
+        Assert.Contains("Location", exposed, StringComparer.OrdinalIgnoreCase);
+        Assert.Contains("Retry-After", exposed, StringComparer.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -67,16 +118,20 @@ public sealed class CorsTests(SpaOriginFixture api) : IClassFixture<SpaOriginFix
         }
     }
 
-    private static HttpRequestMessage Preflight(string path, string origin, string method)
+    internal static HttpRequestMessage Preflight(string path, string origin, string method, string headers = "content-type")
     {
         var request = new HttpRequestMessage(HttpMethod.Options, path);
         request.Headers.Add("Origin", origin);
         request.Headers.Add("Access-Control-Request-Method", method);
-        request.Headers.Add("Access-Control-Request-Headers", "content-type");
+        request.Headers.Add("Access-Control-Request-Headers", headers);
         return request;
     }
 
-    private static string Header(HttpResponseMessage response, string name) =>
+    internal static HashSet<string> AllowedHeaders(HttpResponseMessage response) =>
+        [.. Header(response, "Access-Control-Allow-Headers").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(header => header.ToLowerInvariant())];
+
+    internal static string Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : "";
 }
 

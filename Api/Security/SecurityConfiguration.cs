@@ -18,6 +18,7 @@ public static class SecurityConfiguration
         // The server's name and version help only those who look for known holes in it.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         services.AddOptions<CorsOriginOptions>().BindConfiguration(CorsOriginOptions.SectionName)
+            .Configure<IConfiguration>((cors, configuration) => cors.ReadLists(configuration))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -26,15 +27,16 @@ public static class SecurityConfiguration
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        services.AddSingleton<SameSiteOriginCheck>();
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
             .Configure<IOptions<CorsOriginOptions>>((cors, settings) => cors.AddDefaultPolicy(policy => policy
                 .WithOrigins(settings.Value.AllowedOrigins)
                 .AllowCredentials()
                 .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")
-                .WithHeaders("Content-Type")
-                // An SPA can only show "try again in N seconds" if it may read the header.
-                .WithExposedHeaders("Retry-After")
+                .WithHeaders(settings.Value.EffectiveAllowedHeaders)
+                // An SPA can only show "try again in N seconds", or follow a 201 to what it created, if it may read the header.
+                .WithExposedHeaders(CorsOriginOptions.ExposedHeaders)
                 .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
 
         services.AddOptions<ForwardedHeadersOptions>()
@@ -83,6 +85,8 @@ public static class SecurityConfiguration
         {
             app.UseHsts();
         }
+        // The addresses Kestrel listens on are known only once it has started.
+        app.Lifetime.ApplicationStarted.Register(app.Services.GetRequiredService<SameSiteOriginCheck>().Run);
         app.UseMiddleware<SecurityHeaders>();
         app.UseCors();
         app.UseMiddleware<CrossOriginProtection>();

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using Api.Infrastructure;
+using Microsoft.Net.Http.Headers;
 
 namespace Api.Security;
 
@@ -7,17 +9,47 @@ public sealed class CorsOriginOptions : IValidatableObject
 {
     public const string SectionName = "Cors";
 
+    /// <summary>
+    /// Request headers every allowed origin may send: JSON bodies need Content-Type, and browser telemetry (OpenTelemetry's
+    /// fetch instrumentation and its kin) adds W3C trace context to every call, so a preflight that refused it would fail
+    /// every request of an instrumented SPA. Settings add to these rather than replace them: a list that forgot
+    /// Content-Type would break every login.
+    /// </summary>
+    public static readonly string[] AlwaysAllowedHeaders = [HeaderNames.ContentType, HeaderNames.TraceParent, HeaderNames.TraceState, HeaderNames.Baggage];
+
+    /// <summary>Response headers an SPA may read: where a created resource lives, and how long to wait before trying again.</summary>
+    public static readonly string[] ExposedHeaders = [HeaderNames.Location, HeaderNames.RetryAfter];
+
     /// <summary>Exact origins (scheme://host[:port]) of SPAs allowed to call the API with credentials.</summary>
     public string[] AllowedOrigins { get; set; } = [];
 
+    /// <summary>Request headers allowed origins may send besides <see cref="AlwaysAllowedHeaders"/>.</summary>
+    public string[] AllowedHeaders { get; set; } = [];
+
+    /// <summary>Both lists also accept one comma-separated string (<c>Cors__AllowedOrigins=https://a.example,https://b.example</c>).</summary>
+    internal void ReadLists(IConfiguration configuration)
+    {
+        AllowedOrigins = ListSetting.Read(configuration, $"{SectionName}:{nameof(AllowedOrigins)}");
+        AllowedHeaders = ListSetting.Read(configuration, $"{SectionName}:{nameof(AllowedHeaders)}");
+    }
+
+    internal string[] EffectiveAllowedHeaders => [.. AlwaysAllowedHeaders.Concat(AllowedHeaders).Distinct(StringComparer.OrdinalIgnoreCase)];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         AllowedOrigins.Where(origin => !IsOrigin(origin)).Select(origin => new ValidationResult(
-            $"Cors:AllowedOrigins: '{origin}' is not an exact origin like https://app.example.com (no path, no wildcard, no trailing slash)."));
+            $"Cors:AllowedOrigins: '{origin}' is not an exact origin like https://app.example.com (no path, no wildcard, no trailing slash)."))
+        .Concat(AllowedHeaders.Where(header => !IsHeaderName(header)).Select(header => new ValidationResult(
+            $"Cors:AllowedHeaders: '{header}' is not a header name like X-Requested-With (letters, digits and !#$%&'+-.^_`|~ only; no spaces, no wildcard).")));
 
     internal static bool IsOrigin(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri)
         && uri.Scheme is "http" or "https"
         && uri.GetLeftPart(UriPartial.Authority) == value;
+
+    // An RFC 9110 token, less '*': in Access-Control-Allow-Headers a lone '*' is a wildcard that browsers ignore on
+    // credentialed requests, and the framework would answer it by allowing every header.
+    internal static bool IsHeaderName(string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'+-.^_`|~".Contains(c, StringComparison.Ordinal));
 }
 
 public sealed class RateLimitOptions
