@@ -10,6 +10,7 @@ public sealed class SettingsValidationTests
     [InlineData("Cors:AllowedHeaders:0", "*")]
     [InlineData("ForwardedHeaders:KnownProxies:0", "not-an-ip")]
     [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.0/99")]
+    [InlineData("ForwardedHeaders:KnownProxies", "10.0.0.1,not-an-ip")]
     [InlineData("Passwords:WorkFactor", "3")]
     [InlineData("Passwords:QueueTimeout", "-00:00:01")]
     [InlineData("RateLimiting:AuthWindow", "00:00:00")]

@@ -3,18 +3,19 @@ using Api.Tests.Infrastructure;
 
 namespace Api.Tests.Security;
 
-public sealed class CommaSeparatedCorsFixture : ApiFixture
+public sealed class CommaSeparatedListsFixture : ApiFixture
 {
     // One string, as deployment tools and .env files set a variable (Cors__AllowedOrigins=...).
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Cors:AllowedOrigins"] = "https://a.example, https://b.example",
         ["Cors:AllowedHeaders"] = "X-Client-Version,X-Requested-With",
+        ["ForwardedHeaders:KnownProxies"] = "10.0.0.1, 10.0.0.2",
     };
 }
 
 /// <summary>List settings work as an array and as one comma-separated string.</summary>
-public sealed class CorsListTests(CommaSeparatedCorsFixture api) : IClassFixture<CommaSeparatedCorsFixture>
+public sealed class CorsListTests(CommaSeparatedListsFixture api) : IClassFixture<CommaSeparatedListsFixture>
 {
     private readonly HttpClient _client = api.Factory.CreateBareClient();
 
@@ -28,6 +29,23 @@ public sealed class CorsListTests(CommaSeparatedCorsFixture api) : IClassFixture
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal(origin, CorsTests.Header(response, "Access-Control-Allow-Origin"));
         Assert.Superset(new HashSet<string> { "content-type", "x-client-version", "x-requested-with", "traceparent" }, CorsTests.AllowedHeaders(response));
+    }
+
+    [Fact]
+    public async Task Every_proxy_of_a_comma_separated_list_may_speak_for_the_client()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        using var login = new HttpRequestMessage(HttpMethod.Post, "/login")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { email = user.Email, password = user.Password }),
+        };
+        login.Headers.Add(ApiFactory.PeerHeader, "10.0.0.2");
+        login.Headers.Add("X-Forwarded-For", "192.0.2.50");
+
+        using var response = await _client.SendAsync(login);
+        using var sessions = await _client.GetWithSessionAsync("/sessions", ApiClient.SessionTokenFrom(response)!);
+
+        Assert.Contains("\"ip\":\"192.0.2.50\"", await sessions.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public static class SecurityConfiguration
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.SectionName)
+            .Configure<IConfiguration>((proxies, configuration) => proxies.ReadLists(configuration))
             .ValidateDataAnnotations()
             .ValidateOnStart();
 

@@ -76,6 +76,13 @@ public sealed class TrustedProxyOptions : IValidatableObject
 
     internal bool Any => KnownProxies.Length > 0 || KnownNetworks.Length > 0;
 
+    /// <summary>Both lists also accept one comma-separated string (<c>ForwardedHeaders__KnownProxies=10.0.0.1,10.0.0.2</c>).</summary>
+    internal void ReadLists(IConfiguration configuration)
+    {
+        KnownProxies = ListSetting.Read(configuration, $"{SectionName}:{nameof(KnownProxies)}");
+        KnownNetworks = ListSetting.Read(configuration, $"{SectionName}:{nameof(KnownNetworks)}");
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         KnownProxies.Where(p => !IPAddress.TryParse(p, out _)).Select(p => new ValidationResult($"ForwardedHeaders:KnownProxies: '{p}' is not an IP address."))
             .Concat(KnownNetworks.Where(n => !IPNetwork.TryParse(n, out _)).Select(n => new ValidationResult($"ForwardedHeaders:KnownNetworks: '{n}' is not a CIDR range.")));
