@@ -10,6 +10,7 @@ using Api.Users;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddDatabase();
+builder.AddKeyRing();
 builder.AddHealth();
 builder.AddErrorHandling();
 builder.AddValidation();
