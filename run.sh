@@ -4,7 +4,10 @@
 # whose superuser needs a generated password (kept in .data/postgres-password), migrates it and creates two demo users
 # whose passwords it prints and writes, for the .http files' environment "dev", to http-requests/. Everything it writes
 # under .data/ and http-requests/ is readable by the current user only.
-# Settings (environment): ASPNETCORE_URLS (http://localhost:5000), PGPORT_LOCAL (5433), RUN_DATA_DIR (.data).
+# Without Email__Smtp__Host it also runs smtp4dev, a mail catcher installed under .data/tools/, and sends the API's mail
+# there: every mail shows up in its web UI, and none leaves the machine. It stops when the API does.
+# Settings (environment): ASPNETCORE_URLS (http://localhost:5000), PGPORT_LOCAL (5433), SMTP_PORT_LOCAL (2525),
+# MAIL_UI_PORT_LOCAL (5080), RUN_DATA_DIR (.data).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/postgres.sh
@@ -26,6 +29,32 @@ if [ -z "${ConnectionStrings__Postgres:-}" ]; then
     || "$(postgres_bin)/createdb" -h 127.0.0.1 -p "$port" -U postgres session_auth
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Password=$PGPASSWORD;Database=session_auth"
   local_cluster=1
+fi
+
+if [ -z "${Email__Smtp__Host:-}" ]; then
+  smtp_port=${SMTP_PORT_LOCAL:-2525}
+  mail_ui=http://127.0.0.1:${MAIL_UI_PORT_LOCAL:-5080}
+  smtp4dev_version=3.15.0
+  tools=$data_root/tools
+  if [ ! -d "$tools/.store/rnwood.smtp4dev/$smtp4dev_version" ]; then
+    echo "Installing smtp4dev $smtp4dev_version (a local mail catcher) into $tools ..."
+    rm -rf "$tools/.store/rnwood.smtp4dev" "$tools/smtp4dev"
+    dotnet tool install Rnwood.Smtp4dev --version "$smtp4dev_version" --tool-path "$tools" >/dev/null
+  fi
+  mail_data=$(mkdir -p "$data_root/smtp4dev" && cd "$data_root/smtp4dev" && pwd)
+  echo "Starting smtp4dev on 127.0.0.1:$smtp_port (SMTP), web UI on $mail_ui ..."
+  # Loopback only, without its IMAP and POP3 servers; its database and settings stay in the data directory rather than
+  # in ~/.config.
+  "$tools/smtp4dev" --urls "$mail_ui" --smtpport "$smtp_port" --bindaddress 127.0.0.1 --imapport= --pop3port= \
+    --baseappdatapath "$mail_data" --nousersettings >"$data_root/smtp4dev.log" 2>&1 &
+  mail_catcher=$!
+  trap 'kill "$mail_catcher" 2>/dev/null && wait "$mail_catcher" 2>/dev/null; true' EXIT
+  for _ in $(seq 1 120); do
+    kill -0 "$mail_catcher" 2>/dev/null || { echo "smtp4dev exited; its log, $data_root/smtp4dev.log:" >&2; cat "$data_root/smtp4dev.log" >&2; exit 1; }
+    (: </dev/tcp/127.0.0.1/"$smtp_port") 2>/dev/null && (: </dev/tcp/127.0.0.1/"${mail_ui##*:}") 2>/dev/null && break
+    sleep 0.5
+  done
+  export Email__Smtp__Host=127.0.0.1 Email__Smtp__Port=$smtp_port Email__Smtp__Security=None
 fi
 
 dotnet build Api -c Release -v quiet -nologo
@@ -64,9 +93,11 @@ fi
 echo
 echo "API:        $urls"
 echo "Swagger UI: ${urls%%;*}/swagger"
+[ -z "${mail_ui:-}" ] || echo "Mail UI:    $mail_ui   (smtp4dev: every mail the API sends lands here)"
 # The environment "dev" in http-requests/http-client.env.json is http://localhost:5000; anything else needs --var host.
 host_var=""
 [ "${urls%%;*}" = "http://localhost:5000" ] || host_var=" --var host=${urls%%;*}"
 echo ".http:      npx httpyac send http-requests/*.http --all --env dev$host_var   (Visual Studio, Rider: environment \"dev\")"
 echo
-exec dotnet run --project Api -c Release --no-build --no-launch-profile -- --urls "$urls"
+# Not exec: the EXIT trap must outlive the API to stop the mail catcher.
+dotnet run --project Api -c Release --no-build --no-launch-profile -- --urls "$urls"

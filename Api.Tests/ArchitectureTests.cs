@@ -15,6 +15,13 @@ public sealed partial class ArchitectureTests
     }
 
     [Fact]
+    public void Mail_uses_nothing_but_infrastructure()
+    {
+        // Any feature may send mail through the outbox; the outbox must therefore know none of them.
+        Assert.Equal(["Infrastructure"], Dependencies()["Mail"]);
+    }
+
+    [Fact]
     public void No_two_features_depend_on_each_other_directly_or_through_others()
     {
         var graph = Dependencies();

@@ -21,6 +21,13 @@ public sealed class SettingsValidationTests
     [InlineData("Database:MaxPoolSize", "0")]
     [InlineData("Database:ConnectTimeout", "00:00:00")]
     [InlineData("Database:CommandTimeout", "-00:00:01")]
+    [InlineData("Email:From", "no-reply at example.com")]
+    [InlineData("Email:From", "a@example.com, b@example.com")]
+    [InlineData("Email:Smtp:Port", "70000")]
+    [InlineData("Email:Smtp:Security", "7")]
+    [InlineData("Email:PollInterval", "00:00:00")]
+    [InlineData("Email:MaxPermanentFailures", "0")]
+    [InlineData("Email:RetryMaxDelay", "00:00:01")]
     public async Task The_api_refuses_to_start_with_an_invalid_setting(string key, string value)
     {
         // A real process, started as an operator starts it: the in-process test host could race its own disposal of a
@@ -56,5 +63,45 @@ public sealed class SettingsValidationTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains("OptionsValidationException", output, StringComparison.Ordinal);
         Assert.Contains($"'{bad}'", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Auto")]
+    [InlineData("StartTlsWhenAvailable")]
+    public async Task The_api_refuses_opportunistic_tls_which_a_man_in_the_middle_could_strip(string security)
+    {
+        var (exitCode, output) = await StartWithMailAsync(new Dictionary<string, string> { ["Email:Smtp:Security"] = security });
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Email:Smtp:Security", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Email:From", "", "Email:From must be set when Email:Smtp:Host is.")]
+    [InlineData("Email:Smtp:Username", "mailer", "Email:Smtp:Username needs Email:Smtp:Security StartTls or SslOnConnect")]
+    [InlineData("Email:LeaseDuration", "00:01:00", "Email:LeaseDuration must be at least ten times Email:Smtp:Timeout.")]
+    public async Task The_api_refuses_mail_settings_that_cannot_work_together(string key, string value, string message)
+    {
+        var (exitCode, output) = await StartWithMailAsync(new Dictionary<string, string> { [key] = value, ["Email:Smtp:Security"] = "None" });
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("OptionsValidationException", output, StringComparison.Ordinal);
+        Assert.Contains(message, output, StringComparison.Ordinal);
+    }
+
+    private static Task<(int ExitCode, string Output)> StartWithMailAsync(Dictionary<string, string> settings)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=none",
+            ["Database:MigrateOnStartup"] = "false",
+            ["Email:Smtp:Host"] = "127.0.0.1",
+            ["Email:From"] = "no-reply@example.com",
+        };
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+        return ApiCommand.RunAsync(environment, "--urls", $"http://127.0.0.1:{Ports.Free()}");
     }
 }

@@ -25,7 +25,7 @@ public sealed partial class MultiInstanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Three_instances_started_at_once_on_an_empty_database_migrate_it_exactly_once()
+    public async Task Three_instances_started_at_once_on_an_empty_database_migrate_it_exactly_once_and_share_one_new_key()
     {
         var database = await (await PostgresServer.InstanceAsync()).CreateEmptyDatabaseAsync();
 
@@ -34,6 +34,8 @@ public sealed partial class MultiInstanceTests : IAsyncLifetime
         var files = Migrator.LoadFrom(Path.Combine(AppContext.BaseDirectory, "migrations")).Count;
         Assert.Equal(files, await TestSql.ScalarSqlAsync<int>(database, "SELECT count(*) FROM schema_migrations"));
         Assert.Equal(files, instances.Sum(i => i.Output.Count(line => line.Contains("Applied migration", StringComparison.Ordinal))));
+        // Three keys made at once would leave each instance unable to read the others' data until its next refresh.
+        Assert.Equal(1, await TestSql.ScalarSqlAsync<int>(database, "SELECT count(*) FROM data_protection_keys"));
     }
 
     [Fact]

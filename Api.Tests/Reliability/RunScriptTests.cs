@@ -4,12 +4,13 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Api.Tests.Browser;
 using Api.Tests.Infrastructure;
+using Api.Tests.Mail;
 
 namespace Api.Tests.Reliability;
 
 /// <summary>
 /// The README's command for running the product, run as a developer runs it (on other ports and its own data directory):
-/// it starts PostgreSQL and the API, and keeps the local cluster closed to the machine's other users.
+/// it starts PostgreSQL, a mail catcher and the API, and keeps the local cluster closed to the machine's other users.
 /// </summary>
 [Collection(ReliabilityTestGroup.Name)]
 [Trait("Category", "Reliability")]
@@ -27,6 +28,8 @@ public sealed class RunScriptTests : IAsyncLifetime
     private Process? _process;
     private int _pgPort;
     private int _apiPort;
+    private int _smtpPort;
+    private int _mailUiPort;
 
     public Task InitializeAsync()
     {
@@ -38,6 +41,8 @@ public sealed class RunScriptTests : IAsyncLifetime
         File.WriteAllText(OldDotEnv, "adminPassword=stale\n");
         _pgPort = Ports.Free();
         _apiPort = Ports.Free();
+        _smtpPort = Ports.Free();
+        _mailUiPort = Ports.Free();
         var start = new ProcessStartInfo("bash", [Path.Combine(BrowserFixture.RepositoryRoot, "run.sh")])
         {
             RedirectStandardOutput = true,
@@ -46,7 +51,10 @@ public sealed class RunScriptTests : IAsyncLifetime
         start.Environment["RUN_DATA_DIR"] = _dataRoot;
         start.Environment["PGPORT_LOCAL"] = _pgPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_apiPort}";
+        start.Environment["SMTP_PORT_LOCAL"] = _smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["MAIL_UI_PORT_LOCAL"] = _mailUiPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment.Remove("ConnectionStrings__Postgres");
+        start.Environment.Remove("Email__Smtp__Host");
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start run.sh.");
         _process.OutputDataReceived += (_, line) => Keep(line.Data);
         _process.ErrorDataReceived += (_, line) => Keep(line.Data);
@@ -91,13 +99,7 @@ public sealed class RunScriptTests : IAsyncLifetime
     public async Task Run_sh_serves_the_api_with_a_password_protected_cluster_and_private_secrets()
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_apiPort}") };
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(4);
-        while (!await IsReadyAsync(http))
-        {
-            Assert.False(_process!.HasExited, "run.sh exited:\n" + Output());
-            Assert.True(DateTime.UtcNow < deadline, "run.sh never served:\n" + Output());
-            await Task.Delay(500);
-        }
+        await WaitUntilServedAsync(http);
 
         foreach (var file in new[] { "postgres-password", "demo-users" })
         {
@@ -123,6 +125,62 @@ public sealed class RunScriptTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         Assert.Contains("Swagger UI:", Output(), StringComparison.Ordinal);
         Assert.Contains($"--env dev --var host=http://127.0.0.1:{_apiPort}", Output(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_sh_runs_a_mail_catcher_that_receives_what_the_api_sends()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_apiPort}") };
+        await WaitUntilServedAsync(http);
+        var mailUi = $"http://127.0.0.1:{_mailUiPort}";
+        Assert.Contains($"Mail UI:    {mailUi}", Output(), StringComparison.Ordinal);
+        using var catcher = new HttpClient { BaseAddress = new Uri(mailUi) };
+        using (var page = await catcher.GetAsync("/"))
+        {
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        }
+
+        // Another instance on run.sh's database queues a mail: it has no SMTP server, so run.sh's API must send it,
+        // reading the body with the key ring the two share.
+        var password = (await File.ReadAllTextAsync(Path.Combine(_dataRoot, "postgres-password"))).Trim();
+        var database = $"Host=127.0.0.1;Port={_pgPort};Username=postgres;Password={password};Database=session_auth";
+        await using var queuing = new ApiFactory(database);
+        queuing.Clock.Set(DateTimeOffset.UtcNow);
+        var mail = MailTesting.NewMail("run-sh").Mail;
+        await queuing.EnqueueAsync(mail);
+
+        JsonElement? caught = null;
+        await MailTesting.EventuallyAsync(async () =>
+        {
+            using var list = JsonDocument.Parse(await catcher.GetStringAsync("/api/messages"));
+            var id = list.RootElement.GetProperty("results").EnumerateArray()
+                .FirstOrDefault(m => m.GetProperty("to").EnumerateArray().Any(to => to.GetString() == mail.To)) is { ValueKind: JsonValueKind.Object } found
+                ? found.GetProperty("id").GetString()
+                : null;
+            caught = id is null ? null : JsonDocument.Parse(await catcher.GetStringAsync($"/api/messages/{id}")).RootElement.Clone();
+            return caught is not null;
+        }, "smtp4dev receives the mail", TimeSpan.FromSeconds(30));
+        var row = (await queuing.OutboxRowAsync(mail.To))!;
+        Assert.Equal(mail.Subject, caught!.Value.GetProperty("subject").GetString());
+        var messageId = caught.Value.GetProperty("headers").EnumerateArray()
+            .Single(h => string.Equals(h.GetProperty("name").GetString(), "Message-ID", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal($"<{row.MessageId}>", messageId.GetProperty("value").GetString());
+        Assert.True(caught.Value.GetProperty("hasHtmlBody").GetBoolean());
+        Assert.True(caught.Value.GetProperty("hasPlainTextBody").GetBoolean());
+        await MailTesting.EventuallyAsync(async () => (await queuing.OutboxRowAsync(mail.To))!.SentAt is not null, "the mail is marked sent");
+        Assert.Null((await queuing.OutboxRowAsync(mail.To))!.TextBody);
+    }
+
+    private async Task WaitUntilServedAsync(HttpClient http)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(4);
+        while (!await IsReadyAsync(http))
+        {
+            Assert.False(_process!.HasExited, "run.sh exited:\n" + Output());
+            Assert.True(DateTime.UtcNow < deadline, "run.sh never served:\n" + Output());
+            await Task.Delay(500);
+        }
     }
 
     private static async Task<bool> IsReadyAsync(HttpClient http)

@@ -103,7 +103,8 @@ public static class DatabaseConfiguration
         // Otherwise a connection returned to the pool queues a reset that PostgreSQL runs ahead of the next query: seven
         // statements (SET SESSION AUTHORIZATION DEFAULT, RESET ALL, CLOSE ALL, UNLISTEN *, ...) ahead of every request's
         // own (bench/README.md). Nothing here leaves session state on a pooled connection: settings
-        // and locks are transaction-scoped, and the migrator releases its session lock itself.
+        // and locks are transaction-scoped, the migrator releases its session lock itself, and the mail dispatcher
+        // runs UNLISTEN before it gives its listening connection back.
         if (!IsGiven("No Reset On Close", "NoResetOnClose"))
         {
             settings.NoResetOnClose = true;
