@@ -37,6 +37,7 @@ app.UseOpenApiDocument();
 
 app.MapHealth();
 app.MapAuth();
+app.MapRecovery();
 app.MapDashboard();
 app.MapUsers();
 app.MapSessions();

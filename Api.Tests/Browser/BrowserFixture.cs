@@ -1,4 +1,5 @@
 using Api.Tests.Infrastructure;
+using Api.Tests.Mail;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.FileProviders;
@@ -27,6 +28,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     private ApiFactory? _api;
 
     public ApiFactory Api => _api ?? throw NotReady();
+
+    /// <summary>The SMTP server the API mails through; its mails carry links to the SPA.</summary>
+    public TestSmtpServer Smtp { get; } = new();
     public IBrowser Browser => _browser ?? throw NotReady();
     public string ApiUrl { get; private set; } = "";
     public string SpaUrl { get; private set; } = "";
@@ -50,10 +54,12 @@ public sealed class BrowserFixture : IAsyncLifetime
         await _staticServer.StartAsync();
 
         var database = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
-        _api = new ApiFactory(database, new Dictionary<string, string?>
-        {
-            ["Cors:AllowedOrigins:0"] = $"http://localhost:{staticPort}",
-        });
+        Smtp.Start();
+        var settings = MailTesting.SmtpSettings(Smtp);
+        settings["Cors:AllowedOrigins:0"] = $"http://localhost:{staticPort}";
+        settings["Email:ResetUrl"] = SpaUrl + "#/reset?token={token}";
+        settings["Email:VerifyUrl"] = SpaUrl + "#/verify?token={token}";
+        _api = new ApiFactory(database, settings);
         // A real browser shows real dates.
         _api.Clock.Set(DateTimeOffset.UtcNow);
         _api.UseKestrel(options => options.ListenLocalhost(apiPort));
@@ -84,6 +90,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             await _staticServer.DisposeAsync();
         }
+        await Smtp.DisposeAsync();
     }
 
     public static Task ScreenshotAsync(IPage page, string name) =>

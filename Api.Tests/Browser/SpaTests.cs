@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using Api.Tests.Infrastructure;
+using Api.Tests.Mail;
 using Microsoft.Playwright;
 
 namespace Api.Tests.Browser;
@@ -233,6 +235,58 @@ public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
         await Assertions.Expect(profile.Locator(".live-responses-table tbody .response-col_status")).ToHaveTextAsync("200");
         await Assertions.Expect(profile.Locator(".live-responses-table tbody .response-col_description")).ToContainTextAsync(user.Email);
         await BrowserFixture.ScreenshotAsync(Page, "swagger");
+    }
+
+    [Fact]
+    public async Task A_user_resets_a_forgotten_password_from_the_mailed_link_and_logs_in_with_the_new_one()
+    {
+        var user = await browser.Api.CreateUserAsync();
+        await Page.GotoAsync(browser.SpaUrl);
+
+        await Page.GetByRole(AriaRole.Link, new() { Name = "Forgot your password?" }).ClickAsync();
+        await Page.GetByLabel("Email").FillAsync(user.Email);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Mail me a reset link" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#forgot-done")).ToContainTextAsync("on its way");
+        await BrowserFixture.ScreenshotAsync(Page, "forgot-password");
+        await Page.GotoAsync(await MailedLinkAsync(user.Email, 1));
+        await Page.GetByLabel("New password").FillAsync("reset in the browser");
+        await BrowserFixture.ScreenshotAsync(Page, "reset-password");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Set the password" }).ClickAsync();
+
+        await Assertions.Expect(Page.Locator("#banner")).ToContainTextAsync("Your password is changed");
+        await LogInAsync(user with { Password = "reset in the browser" });
+        await Assertions.Expect(Page.Locator("#profile-email")).ToHaveTextAsync(user.Email);
+    }
+
+    [Fact]
+    public async Task A_new_user_asks_for_the_verification_link_again_and_confirms_the_address_from_it()
+    {
+        var email = $"verify-{Guid.NewGuid():N}@example.com";
+        using (await _api.PostAsJsonAsync("/register", new { email, name = "Verifier", password = "a good password" }))
+        {
+        }
+        await MailedLinkAsync(email, 1);
+        // Past the per-account interval, so the second request is answered with a mail.
+        browser.Api.Clock.Advance(TimeSpan.FromMinutes(3));
+        await Page.GotoAsync(browser.SpaUrl);
+        await LogInAsync(new TestUser(0, email, "a good password", "user"));
+        await Assertions.Expect(Page.Locator("#verify-notice")).ToBeVisibleAsync();
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Send the verification link again" }).ClickAsync();
+        await Page.GotoAsync(await MailedLinkAsync(email, 2));
+
+        await Assertions.Expect(Page.Locator("#verify-result")).ToHaveTextAsync("Your email address is confirmed.");
+        await BrowserFixture.ScreenshotAsync(Page, "email-verified");
+        await Page.GotoAsync(browser.SpaUrl + "#/dashboard");
+        await Assertions.Expect(Page.Locator("#profile-email")).ToHaveTextAsync(email);
+        await Assertions.Expect(Page.Locator("#verify-notice")).ToBeHiddenAsync();
+    }
+
+    /// <summary>The link in the <paramref name="count"/>th mail to <paramref name="email"/>, once it has arrived.</summary>
+    private async Task<string> MailedLinkAsync(string email, int count)
+    {
+        await MailTesting.EventuallyAsync(() => browser.Smtp.For(email).Count >= count, $"mail {count} to {email} arrives");
+        return MailTesting.LinkIn(browser.Smtp.For(email)[count - 1]);
     }
 
     private async Task LogInAsync(TestUser user)

@@ -30,8 +30,22 @@ public sealed record SecretMail(OutgoingMail Mail, string Secret)
     public string To => Mail.To;
 }
 
-public static class MailTesting
+public static partial class MailTesting
 {
+    /// <summary>The account token in a mail's link (the text body's), as the API's account mails carry it.</summary>
+    public static string TokenIn(MimeKit.MimeMessage message) =>
+        TokenLink().Match(message.TextBody ?? "").Groups["token"].Value;
+
+    /// <summary>The link of a mail's HTML body, as a browser follows it.</summary>
+    public static string LinkIn(MimeKit.MimeMessage message) =>
+        System.Net.WebUtility.HtmlDecode(HtmlLink().Match(message.HtmlBody ?? "").Groups["link"].Value);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"token=(?<token>[A-Za-z0-9_-]{43})")]
+    private static partial System.Text.RegularExpressions.Regex TokenLink();
+
+    [System.Text.RegularExpressions.GeneratedRegex("href=\"(?<link>[^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex HtmlLink();
+
     public const string From = "Session Auth API <no-reply@example.com>";
 
     /// <summary>Points the API at <paramref name="smtp"/>, and makes it look at the outbox ten times a second.</summary>

@@ -30,7 +30,8 @@ public abstract record AdminResult<T>
 /// once can never leave the system without one, and an admin demoted mid-request changes nothing. A role change or a
 /// disabled account ends every session of that user, and every browser's trust in them, in the same transaction.
 /// </summary>
-public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreation accounts, SessionStore sessions, TimeProvider time)
+public sealed class UserAdministration(
+    NpgsqlDataSource dataSource, AccountCreation accounts, AccountMails mails, SessionStore sessions, TimeProvider time)
 {
     public async Task<AdminResult<long>> CreateAsync(AdminActor actor, NewUser user, CancellationToken cancellationToken)
     {
@@ -48,6 +49,11 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
         if (await accounts.InsertAsync(user, hash, transaction) is not AccountCreationResult.Created(var id))
         {
             return AdminRefusal.EmailTaken;
+        }
+        if (user.EmailVerified != true)
+        {
+            // An address the admin did not vouch for is asked to confirm itself, as at registration.
+            await mails.SendVerificationAsync(transaction, new MailRecipient(id, user.Email!, user.Name!, EmailVerifiedAt: null, DisabledAt: null));
         }
         await transaction.CommitAsync(cancellationToken);
         return new AdminResult<long>.Applied(id);
@@ -79,7 +85,7 @@ public sealed class UserAdministration(NpgsqlDataSource dataSource, AccountCreat
             await LoginThrottle.ForgetDevicesAsync(transaction, userId);
         }
         await transaction.CommitAsync();
-        return new AdminResult<AdminUserResponse>.Applied(new AdminUserResponse(updated.Id, updated.Email, updated.Name, updated.Role, updated.CreatedAt, updated.DisabledAt));
+        return new AdminResult<AdminUserResponse>.Applied(new AdminUserResponse(updated.Id, updated.Email, updated.Name, updated.Role, updated.CreatedAt, updated.DisabledAt, updated.EmailVerifiedAt));
     }
 
     /// <summary>Ends every session of the user; applied with how many there were.</summary>

@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace Api.Admin;
 
-public sealed record AdminUserResponse(long Id, string Email, string Name, [property: AllowedValues(Roles.User, Roles.Admin)] string Role, DateTime CreatedAt, DateTime? DisabledAt);
+public sealed record AdminUserResponse(long Id, string Email, string Name, [property: AllowedValues(Roles.User, Roles.Admin)] string Role, DateTime CreatedAt, DateTime? DisabledAt, DateTime? EmailVerifiedAt);
 
 public sealed record PageResponse<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
 
@@ -22,7 +22,7 @@ public sealed class UserDirectory(NpgsqlDataSource dataSource)
             SELECT count(*) FROM users
             WHERE @pattern::text IS NULL OR email ILIKE @pattern OR name ILIKE @pattern;
 
-            SELECT id, email, name, role, created_at, disabled_at FROM users
+            SELECT id, email, name, role, created_at, disabled_at, email_verified_at FROM users
             WHERE @pattern::text IS NULL OR email ILIKE @pattern OR name ILIKE @pattern
             ORDER BY id
             LIMIT @pageSize OFFSET @offset;
@@ -35,7 +35,7 @@ public sealed class UserDirectory(NpgsqlDataSource dataSource)
 
     public Task<AdminUserResponse?> FindAsync(long id) =>
         dataSource.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<AdminUserResponse>(
-            "SELECT id, email, name, role, created_at, disabled_at FROM users WHERE id = @id", new { id }));
+            "SELECT id, email, name, role, created_at, disabled_at, email_verified_at FROM users WHERE id = @id", new { id }));
 
     // A search for "50%" or "a_b" means those characters literally.
     private static string EscapeLike(string value) =>

@@ -16,6 +16,15 @@ public static class AuthConfiguration
         builder.Services.AddSingleton<PasswordChange>();
         builder.Services.AddSingleton<Infrastructure.ICleanupTask>(sp => sp.GetRequiredService<LoginThrottle>());
         builder.Services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // Account recovery and email verification: tokens mailed through the outbox.
+        builder.Services.AddOptions<AccountMailOptions>().BindConfiguration(AccountMailOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<AccountTokenStore>();
+        builder.Services.AddSingleton<Infrastructure.ICleanupTask>(sp => sp.GetRequiredService<AccountTokenStore>());
+        builder.Services.AddSingleton<AccountMails>();
+        builder.Services.AddSingleton<AccountRecovery>();
+        builder.Services.AddSingleton<AccountRequestStore>();
+        builder.Services.AddHostedService<AccountRequestWorker>();
         return builder;
     }
 }

@@ -54,12 +54,14 @@ public static class AuthEndpoints
     }
 
     public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
-        LoginRequest request, HttpContext http, Credentials credentials, SessionIssuer issuer, DeviceCookie devices)
+        LoginRequest request, HttpContext http, Credentials credentials, SessionIssuer issuer, DeviceCookie devices, Registration registration)
     {
         var carriedSession = await issuer.EndCarriedSessionAsync(http);
 
         var result = await credentials.CheckAsync(request.Email!, request.Password!, http);
-        if (result is not CredentialResult.Valid(var user))
+        // Told only to whoever knows the password, so it reveals nothing about which accounts exist.
+        var unverified = result is CredentialResult.Valid(var valid) && valid.EmailVerifiedAt is null && registration.RequiresVerifiedEmail;
+        if (result is not CredentialResult.Valid(var user) || unverified)
         {
             if (carriedSession)
             {
@@ -69,18 +71,19 @@ public static class AuthEndpoints
             {
                 CredentialResult.Locked(var retryAfter) => Problems.TooManyAttempts(http, retryAfter),
                 CredentialResult.Busy => Problems.PasswordCheckBusy(http),
+                CredentialResult.Valid => Problems.EmailNotVerified(),
                 _ => Problems.InvalidCredentials(),
             };
         }
 
         await issuer.StartAsync(http, user.Id, request.RememberMe);
         await devices.TrustAsync(http, user.Id);
-        return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role)));
+        return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role, user.EmailVerifiedAt is not null)));
     }
 
     public static async Task<Ok<SessionState>> GetSession(HttpContext http, SessionResolver resolver) =>
         TypedResults.Ok<SessionState>(await resolver.PeekAsync(http) is { } session
-            ? new AuthenticatedSessionState(new UserResponse(session.UserId, session.Email, session.Name, session.Role),
+            ? new AuthenticatedSessionState(UserResponse.From(session),
                 session.ExpiresAt, session.AbsoluteExpiresAt, session.RememberMe)
             : new AnonymousSessionState());
 
@@ -98,10 +101,13 @@ public static class AuthEndpoints
         {
             return result is AccountCreationResult.EmailTaken ? Problems.EmailTaken() : Problems.PasswordCheckBusy(http);
         }
-        // Only a registration that succeeded replaces the session the request carried: a refused one changes nothing.
-        await issuer.EndCarriedSessionAsync(http);
-        await devices.TrustAsync(http, id);
-        return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, user.Email!, user.Name!, Roles.User)));
+        // Only a registration that logged the account in replaces the session the request carried.
+        if (!registration.RequiresVerifiedEmail)
+        {
+            await issuer.EndCarriedSessionAsync(http);
+            await devices.TrustAsync(http, id);
+        }
+        return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, user.Email!, user.Name!, Roles.User, EmailVerified: false)));
     }
 
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePassword(

@@ -57,6 +57,7 @@ public sealed class LoginLookup
     public string? Role { get; init; }
     public string? PasswordHash { get; init; }
     public DateTime? DisabledAt { get; init; }
+    public DateTime? EmailVerifiedAt { get; init; }
     public DateTime? AccountLockedUntil { get; init; }
 
     /// <summary>The request's device cookie vouches for this user.</summary>
@@ -64,7 +65,7 @@ public sealed class LoginLookup
     public DateTime? DeviceLockedUntil { get; init; }
 
     public UserCredentials? User => Id is { } id
-        ? new UserCredentials { Id = id, Email = Email!, Name = Name!, Role = Role!, PasswordHash = PasswordHash!, DisabledAt = DisabledAt }
+        ? new UserCredentials { Id = id, Email = Email!, Name = Name!, Role = Role!, PasswordHash = PasswordHash!, DisabledAt = DisabledAt, EmailVerifiedAt = EmailVerifiedAt }
         : null;
 }
 
@@ -107,7 +108,7 @@ public sealed class LoginThrottle(NpgsqlDataSource dataSource, TimeProvider time
             WITH k AS (
                 SELECT CASE WHEN @userId::bigint IS NULL THEN email_key(@email::text)
                             ELSE (SELECT email_key FROM users WHERE id = @userId) END AS email_key)
-            SELECT k.email_key, u.id, u.email, u.name, u.role, u.password_hash, u.disabled_at,
+            SELECT k.email_key, u.id, u.email, u.name, u.role, u.password_hash, u.disabled_at, u.email_verified_at,
                    t.locked_until AS account_locked_until,
                    d.user_id IS NOT NULL AS device_trusted, d.locked_until AS device_locked_until
             FROM k
@@ -232,6 +233,10 @@ public sealed class LoginThrottle(NpgsqlDataSource dataSource, TimeProvider time
                 SELECT token_hash FROM login_devices WHERE user_id = @userId ORDER BY expires_at DESC OFFSET @MaxDevicesPerUser);
             """, new { presentedHash, freshHash, userId, now, expiresAt = now + _options.DeviceLifetime, MaxDevicesPerUser });
     }
+
+    /// <summary>Lifts the account's lock and forgets its failures, in the caller's transaction (a password reset).</summary>
+    public static Task ClearAccountAsync(NpgsqlTransaction transaction, string emailKey) =>
+        transaction.Connection!.ExecuteAsync("DELETE FROM login_throttle WHERE email_key = @emailKey", new { emailKey }, transaction);
 
     /// <summary>
     /// The user's browsers no longer vouch for them, all but <paramref name="keepHash"/>'s: after a password change every

@@ -1,15 +1,22 @@
 using Api.Sessions;
 using Api.Users;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Api.Auth;
 
 /// <summary>
-/// A new account and its first session are written in one transaction, and the cookie only after the commit: a request
-/// that fails halfway leaves no account behind that its owner could neither log in to nor register again.
+/// A new account, the mail that asks to verify its address, and its first session are written in one transaction, and
+/// the cookie only after the commit: a request that fails halfway leaves no account behind that its owner could neither
+/// log in to nor register again. With <see cref="RegistrationOptions.RequireVerifiedEmail"/> there is no session until
+/// the address is verified and the owner logs in.
 /// </summary>
-public sealed class Registration(NpgsqlDataSource dataSource, AccountCreation accounts, SessionIssuer issuer)
+public sealed class Registration(
+    NpgsqlDataSource dataSource, AccountCreation accounts, SessionIssuer issuer, AccountMails mails, IOptions<RegistrationOptions> options)
 {
+    /// <summary>Whether an account must verify its address before it gets a session (and so a registration logs no one in).</summary>
+    public bool RequiresVerifiedEmail => options.Value.RequireVerifiedEmail;
+
     public async Task<AccountCreationResult> RegisterAsync(HttpContext http, NewUser user)
     {
         // bcrypt first, outside the transaction.
@@ -22,6 +29,12 @@ public sealed class Registration(NpgsqlDataSource dataSource, AccountCreation ac
         var result = await accounts.InsertAsync(user, hash, transaction);
         if (result is not AccountCreationResult.Created(var id))
         {
+            return result;
+        }
+        await mails.SendVerificationAsync(transaction, new MailRecipient(id, user.Email!, user.Name!, EmailVerifiedAt: null, DisabledAt: null));
+        if (RequiresVerifiedEmail)
+        {
+            await transaction.CommitAsync();
             return result;
         }
         var session = await issuer.CreateAsync(http, id, rememberMe: false, transaction);

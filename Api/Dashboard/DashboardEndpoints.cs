@@ -23,6 +23,6 @@ public static class DashboardEndpoints
         var session = current.Session;
         var visits = session.Visits
             ?? throw new InvalidOperationException("GET /dashboard reads the visits that RequireSession(SessionLookup.CountVisit) counts.");
-        return TypedResults.Ok(new DashboardResponse(new UserResponse(session.UserId, session.Email, session.Name, session.Role), visits));
+        return TypedResults.Ok(new DashboardResponse(UserResponse.From(session), visits));
     }
 }

@@ -93,6 +93,7 @@ internal sealed class TagDescriptionsDocumentFilter : IDocumentFilter
     private static readonly Dictionary<string, string> Descriptions = new()
     {
         ["Auth"] = "Log in, log out and register. These set and clear the session cookie.",
+        ["Account recovery"] = "Reset a forgotten password and verify an email address, with links the API mails.",
         ["Health"] = "Probes for load balancers: liveness without I/O, readiness with one database round trip.",
         ["Dashboard"] = "The dashboard and its per-session visit counter (server-side session data).",
         ["Profile"] = "The logged-in user's profile and password.",

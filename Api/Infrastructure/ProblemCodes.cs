@@ -22,6 +22,8 @@ public static class ProblemCodes
     public const string UserNotFound = "user_not_found";
     public const string SessionNotFound = "session_not_found";
     public const string CurrentPasswordWrong = "current_password_wrong";
+    public const string TokenInvalid = "token_invalid";
+    public const string EmailNotVerified = "email_not_verified";
     public const string ValidationFailed = "validation_failed";
     public const string UnknownField = "unknown_field";
     public const string DuplicateField = "duplicate_field";
@@ -36,7 +38,7 @@ public static class ProblemCodes
     [
         InvalidCredentials, SessionRequired, SessionExpired, ForbiddenRole, CrossOriginRefused, AccountLocked, RateLimited,
         PasswordCheckBusy, DatabaseUnavailable, EmailTaken, AdminSelfLockout, UserNotFound, SessionNotFound,
-        CurrentPasswordWrong, ValidationFailed, UnknownField, DuplicateField, MalformedRequest, BodyTooLarge,
+        CurrentPasswordWrong, TokenInvalid, EmailNotVerified, ValidationFailed, UnknownField, DuplicateField, MalformedRequest, BodyTooLarge,
         UnsupportedMediaType, NotFound, MethodNotAllowed, InternalError,
     ];
 

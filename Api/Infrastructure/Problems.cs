@@ -25,6 +25,15 @@ public static class Problems
         Problem(StatusCodes.Status401Unauthorized, ProblemCodes.SessionExpired, "Session expired",
             "Your session has expired or was ended: log in again with POST /login.");
 
+    /// <summary>The password was right, but the account's address is not verified yet and the settings require it.</summary>
+    public static ProblemHttpResult EmailNotVerified() =>
+        Problem(StatusCodes.Status403Forbidden, ProblemCodes.EmailNotVerified, "Email not verified",
+            "Confirm your email address with the link we mailed you, then log in. POST /email/verify/resend sends a new link.");
+
+    /// <summary>A mailed token that is unknown, used, superseded or expired: one answer for all, as a field error.</summary>
+    public static ValidationProblem TokenInvalid() =>
+        Field("token", "This link is invalid or has expired. Ask for a new one.", ProblemCodes.TokenInvalid);
+
     public static ProblemHttpResult ForbiddenRole() =>
         Problem(StatusCodes.Status403Forbidden, ProblemCodes.ForbiddenRole, "Forbidden", "This endpoint is for administrators.");
 

@@ -21,4 +21,8 @@ public sealed class PasswordOptions
     /// <summary>How long a login waits for a free bcrypt slot before it is answered 503.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the link in a password-reset mail works.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan ResetTokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
 }

@@ -11,6 +11,7 @@ public sealed class AuthenticatedSession
     public required string Role { get; init; }
     public required DateTime UserCreatedAt { get; init; }
     public DateTime? DisabledAt { get; init; }
+    public DateTime? EmailVerifiedAt { get; init; }
     public required DateTime SessionCreatedAt { get; init; }
     public required DateTime LastSeenAt { get; init; }
     public required DateTime ExpiresAt { get; init; }

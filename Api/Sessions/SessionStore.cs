@@ -62,7 +62,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
     }
 
     private const string AuthenticatedSessionColumns = """
-        s.id AS session_id, s.user_id, u.email, u.name, u.role, u.created_at AS user_created_at, u.disabled_at,
+        s.id AS session_id, s.user_id, u.email, u.name, u.role, u.created_at AS user_created_at, u.disabled_at, u.email_verified_at,
         s.created_at AS session_created_at, s.last_seen_at, s.expires_at, s.absolute_expires_at, s.remember_me
         """;
 

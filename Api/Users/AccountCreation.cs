@@ -6,7 +6,9 @@ using Npgsql;
 
 namespace Api.Users;
 
-public sealed record NewUser(string? Email, string? Name, [property: AllowedValues(Roles.User, Roles.Admin)] string? Role, string? Password);
+/// <summary>An account to create; <see cref="EmailVerified"/> is for admins and operators who vouch for the address.</summary>
+public sealed record NewUser(
+    string? Email, string? Name, [property: AllowedValues(Roles.User, Roles.Admin)] string? Role, string? Password, bool? EmailVerified = null);
 
 public sealed class NewUserValidator : AbstractValidator<NewUser>
 {
@@ -49,7 +51,7 @@ public sealed class AccountCreation(UserStore users, PasswordHasher hasher, Pass
     {
         try
         {
-            return new AccountCreationResult.Created(await users.CreateAsync(user.Email!, user.Name!, user.Role!, passwordHash, transaction));
+            return new AccountCreationResult.Created(await users.CreateAsync(user.Email!, user.Name!, user.Role!, passwordHash, transaction, user.EmailVerified ?? false));
         }
         catch (DuplicateEmailException)
         {

@@ -13,6 +13,7 @@ public sealed class UserCredentials
     public required string Role { get; init; }
     public required string PasswordHash { get; init; }
     public DateTime? DisabledAt { get; init; }
+    public DateTime? EmailVerifiedAt { get; init; }
 }
 
 public sealed class DuplicateEmailException(string email) : Exception($"A user with email {email} already exists.");
@@ -23,15 +24,16 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
 
     /// <summary>Inserts the user; joins <paramref name="transaction"/> when given.</summary>
     /// <exception cref="DuplicateEmailException">The email is taken, in any letter case.</exception>
-    public async Task<long> CreateAsync(string email, string name, string role, string passwordHash, NpgsqlTransaction? transaction = null)
+    public async Task<long> CreateAsync(
+        string email, string name, string role, string passwordHash, NpgsqlTransaction? transaction = null, bool emailVerified = false)
     {
         const string sql = """
-            INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
-            VALUES (@email, @name, @role, @passwordHash, @now, @now)
+            INSERT INTO users (email, name, role, password_hash, created_at, updated_at, email_verified_at)
+            VALUES (@email, @name, @role, @passwordHash, @now, @now, CASE WHEN @emailVerified THEN @now END)
             RETURNING id
             """;
         // Stored in NFC, so one name typed on two keyboards is one string; the email's identity is its key (migration 0005).
-        var parameters = new { email = Text.Nfc(email), name = Text.Nfc(name), role, passwordHash, now = time.GetUtcNow().UtcDateTime };
+        var parameters = new { email = Text.Nfc(email), name = Text.Nfc(name), role, passwordHash, now = time.GetUtcNow().UtcDateTime, emailVerified };
         try
         {
             if (transaction is not null)
@@ -73,10 +75,28 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
             new { userId, verifiedHash, passwordHash, now = time.GetUtcNow().UtcDateTime });
     }
 
+    /// <summary>The account an address names (by its key, as login finds it), for mailing it; null when there is none.</summary>
+    public static Task<MailRecipient?> FindByEmailAsync(NpgsqlTransaction transaction, string email) =>
+        transaction.Connection!.QuerySingleOrDefaultAsync<MailRecipient>(
+            "SELECT id, email, name, email_verified_at, disabled_at FROM users WHERE email_key = email_key(@email)",
+            new { email }, transaction);
+
+    /// <summary>The account's recipient details, for mailing a new account; null when there is no such user.</summary>
+    public static Task<MailRecipient?> FindRecipientAsync(NpgsqlTransaction transaction, long userId) =>
+        transaction.Connection!.QuerySingleOrDefaultAsync<MailRecipient>(
+            "SELECT id, email, name, email_verified_at, disabled_at FROM users WHERE id = @userId",
+            new { userId }, transaction);
+
+    /// <summary>Records that the user proved they read mail at their address (a link followed); keeps an earlier date.</summary>
+    public static Task MarkEmailVerifiedAsync(NpgsqlTransaction transaction, long userId, DateTime now) =>
+        transaction.Connection!.ExecuteAsync(
+            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, @now), updated_at = @now WHERE id = @userId",
+            new { userId, now }, transaction);
+
     /// <summary>The user's row, locked until <paramref name="transaction"/> ends; null when there is no such user.</summary>
     public static Task<UserRow?> LockAsync(NpgsqlTransaction transaction, long userId) =>
         transaction.Connection!.QuerySingleOrDefaultAsync<UserRow>(
-            "SELECT id, email, name, role, created_at, disabled_at FROM users WHERE id = @userId FOR UPDATE", new { userId }, transaction);
+            "SELECT id, email, name, role, created_at, disabled_at, email_verified_at FROM users WHERE id = @userId FOR UPDATE", new { userId }, transaction);
 
     /// <summary>Changes what was given (null leaves a field as it is), in <paramref name="transaction"/>; the row as it now is.</summary>
     public static Task<UserRow> UpdateAsync(NpgsqlTransaction transaction, long userId, UserChange change, DateTime now) =>
@@ -87,12 +107,15 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
                 disabled_at = CASE WHEN @Disabled IS NULL THEN disabled_at WHEN @Disabled THEN COALESCE(disabled_at, @now) ELSE NULL END,
                 updated_at = @now
             WHERE id = @userId
-            RETURNING id, email, name, role, created_at, disabled_at
+            RETURNING id, email, name, role, created_at, disabled_at, email_verified_at
             """, new { Name = Text.Nfc(change.Name), change.Role, change.Disabled, userId, now }, transaction);
 }
 
+/// <summary>Who an account mail goes to, and whether the account may be mailed.</summary>
+public sealed record MailRecipient(long Id, string Email, string Name, DateTime? EmailVerifiedAt, DateTime? DisabledAt);
+
 /// <summary>A user as administration sees it; no password hash.</summary>
-public sealed record UserRow(long Id, string Email, string Name, string Role, DateTime CreatedAt, DateTime? DisabledAt);
+public sealed record UserRow(long Id, string Email, string Name, string Role, DateTime CreatedAt, DateTime? DisabledAt, DateTime? EmailVerifiedAt);
 
 /// <summary>What an admin changes about a user; null leaves a field as it is.</summary>
 public sealed record UserChange(string? Name, string? Role, bool? Disabled);

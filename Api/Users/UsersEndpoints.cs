@@ -22,17 +22,13 @@ public static class UsersEndpoints
     }
 
     // The session lookup already joined the user's current row, so the profile costs no further query.
-    public static Ok<ProfileResponse> GetProfile(CurrentSession current)
-    {
-        var session = current.Session;
-        return TypedResults.Ok(new ProfileResponse(session.UserId, session.Email, session.Name, session.Role, session.UserCreatedAt));
-    }
+    public static Ok<ProfileResponse> GetProfile(CurrentSession current) => TypedResults.Ok(ProfileResponse.From(current.Session));
 
     public static async Task<Ok<ProfileResponse>> UpdateProfile(UpdateProfileRequest request, CurrentSession current, UserStore users)
     {
         var session = current.Session;
         var name = Text.Nfc(request.Name!);
         await users.UpdateNameAsync(session.UserId, name);
-        return TypedResults.Ok(new ProfileResponse(session.UserId, session.Email, name, session.Role, session.UserCreatedAt));
+        return TypedResults.Ok(ProfileResponse.From(session, name));
     }
 }

@@ -4,6 +4,80 @@
  */
 
 export interface paths {
+    "/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a password-reset link to the address, if an account has it: 202 either way.
+         * @description The answer, its statements and its timing are the same whether or not the account exists. An account is mailed at most one link per Email:PerAccountInterval; further requests are answered 202 all the same.
+         */
+        post: operations["ForgotPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the token from a reset mail: every session of the user ends and the account's lock lifts.
+         * @description A token works once, within Passwords:ResetTokenLifetime; a newer reset mail supersedes it. An invalid, used or expired token is 400 with code token_invalid.
+         */
+        post: operations["ResetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the account's address with the token from a verification mail. */
+        post: operations["VerifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/email/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail the verification link again, if an unverified account has the address: 202 either way. */
+        post: operations["ResendVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/users": {
         parameters: {
             query?: never;
@@ -264,6 +338,9 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptedResponse: {
+            message: string;
+        };
         AdminUserResponse: {
             /** Format: int64 */
             id: number;
@@ -275,6 +352,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             disabledAt: string | null;
+            /** Format: date-time */
+            emailVerifiedAt: string | null;
         };
         AdminUserResponsePageResponse: {
             items: components["schemas"]["AdminUserResponse"][];
@@ -308,6 +387,9 @@ export interface components {
             /** Format: int64 */
             visits: number;
         };
+        EmailRequest: {
+            email: string;
+        };
         HealthResponse: {
             status?: string;
         };
@@ -325,7 +407,7 @@ export interface components {
              * @description Stable and machine-readable: branch on this, never on the title. The README explains each.
              * @enum {string}
              */
-            code: "invalid_credentials" | "session_required" | "session_expired" | "forbidden_role" | "cross_origin_refused" | "account_locked" | "rate_limited" | "password_check_busy" | "database_unavailable" | "email_taken" | "admin_self_lockout" | "user_not_found" | "session_not_found" | "current_password_wrong" | "validation_failed" | "unknown_field" | "duplicate_field" | "malformed_request" | "body_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "internal_error";
+            code: "invalid_credentials" | "session_required" | "session_expired" | "forbidden_role" | "cross_origin_refused" | "account_locked" | "rate_limited" | "password_check_busy" | "database_unavailable" | "email_taken" | "admin_self_lockout" | "user_not_found" | "session_not_found" | "current_password_wrong" | "token_invalid" | "email_not_verified" | "validation_failed" | "unknown_field" | "duplicate_field" | "malformed_request" | "body_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "internal_error";
         } & {
             [key: string]: unknown;
         };
@@ -343,6 +425,7 @@ export interface components {
             /** @enum {string} */
             role: "user" | "admin";
             password: string;
+            emailVerified?: boolean | null;
         };
         ProblemDetails: {
             type: string;
@@ -355,7 +438,7 @@ export interface components {
              * @description Stable and machine-readable: branch on this, never on the title. The README explains each.
              * @enum {string}
              */
-            code: "invalid_credentials" | "session_required" | "session_expired" | "forbidden_role" | "cross_origin_refused" | "account_locked" | "rate_limited" | "password_check_busy" | "database_unavailable" | "email_taken" | "admin_self_lockout" | "user_not_found" | "session_not_found" | "current_password_wrong" | "validation_failed" | "unknown_field" | "duplicate_field" | "malformed_request" | "body_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "internal_error";
+            code: "invalid_credentials" | "session_required" | "session_expired" | "forbidden_role" | "cross_origin_refused" | "account_locked" | "rate_limited" | "password_check_busy" | "database_unavailable" | "email_taken" | "admin_self_lockout" | "user_not_found" | "session_not_found" | "current_password_wrong" | "token_invalid" | "email_not_verified" | "validation_failed" | "unknown_field" | "duplicate_field" | "malformed_request" | "body_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "internal_error";
         } & {
             [key: string]: unknown;
         };
@@ -366,6 +449,7 @@ export interface components {
             name: string;
             /** @enum {string} */
             role: "user" | "admin";
+            emailVerified: boolean;
             /** Format: date-time */
             createdAt: string;
         };
@@ -373,6 +457,10 @@ export interface components {
             email: string;
             name: string;
             password: string;
+        };
+        ResetPasswordRequest: {
+            token: string;
+            newPassword: string;
         };
         RevokedResponse: {
             /** Format: int32 */
@@ -410,6 +498,10 @@ export interface components {
             name: string;
             /** @enum {string} */
             role: "user" | "admin";
+            emailVerified: boolean;
+        };
+        VerifyEmailRequest: {
+            token: string;
         };
     };
     responses: never;
@@ -420,6 +512,330 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    ForgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ResetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    VerifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ResendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     ListUsers: {
         parameters: {
             query?: {

@@ -17,10 +17,11 @@
  */
 
 /**
- * What a successful call returns: the JSON of its 200 or 201 answer, or null for 204.
+ * What a successful call returns: the JSON of its 200, 201 or 202 answer, or null for 204.
  * @template O
  * @typedef {O extends { responses: { 200: { content: { 'application/json': infer T } } } } ? T
  *   : O extends { responses: { 201: { content: { 'application/json': infer T } } } } ? T
+ *   : O extends { responses: { 202: { content: { 'application/json': infer T } } } } ? T
  *   : null} SuccessOf
  */
 

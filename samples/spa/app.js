@@ -1,4 +1,5 @@
-// A single-page app with four views (login, dashboard, sessions, admin), routed by the URL hash.
+// A single-page app routed by the URL hash: login, forgot and reset password, verify email (public), dashboard, sessions
+// and admin (logged in). Links in the API's mails open #/reset?token=... and #/verify?token=....
 import { api, ApiError } from './api.js';
 
 /** @typedef {import('./api.js').Schemas} Schemas */
@@ -8,14 +9,22 @@ const nav = byId('nav');
 const banner = byId('banner');
 /** @type {Schemas['UserResponse'] | null} */
 let me = null;
+/** @type {string | null} A message for the next page, shown once it is rendered. */
+let notice = null;
 
 /** @type {Record<string, () => void | Promise<void>>} */
 const routes = {
   '#/login': renderLogin,
+  '#/forgot': renderForgot,
+  '#/reset': renderReset,
+  '#/verify': renderVerify,
   '#/dashboard': renderDashboard,
   '#/sessions': renderSessions,
   '#/admin': renderAdmin,
 };
+
+// Pages anyone may open: a reset or verification link works whether or not this browser is logged in.
+const publicRoutes = ['#/login', '#/forgot', '#/reset', '#/verify'];
 
 window.addEventListener('hashchange', route);
 byId('logout').addEventListener('click', logout);
@@ -35,8 +44,9 @@ async function start() {
 
 async function route() {
   banner.hidden = true;
-  const hash = location.hash in routes ? location.hash : '#/dashboard';
-  if (!me && hash !== '#/login') {
+  const path = location.hash.split('?')[0];
+  const hash = path in routes ? path : '#/dashboard';
+  if (!me && !publicRoutes.includes(hash)) {
     location.hash = '#/login';
     return;
   }
@@ -47,6 +57,10 @@ async function route() {
   renderNav();
   try {
     await routes[hash]();
+    if (notice) {
+      showBanner(notice);
+      notice = null;
+    }
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       me = null;
@@ -77,7 +91,8 @@ function renderLogin() {
       <label class="inline"><input name="rememberMe" type="checkbox"> Remember me</label>
       <button type="submit">Log in</button>
       <p class="form-error" role="alert" id="login-error"></p>
-    </form>`;
+    </form>
+    <p><a href="#/forgot">Forgot your password?</a></p>`;
   const form = /** @type {HTMLFormElement} */ (byId('login-form'));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -95,8 +110,95 @@ function renderLogin() {
       location.hash = '#/dashboard';
     } catch (error) {
       showFormError(form, byId('login-error'), error);
+      if (error instanceof ApiError && error.code === 'email_not_verified') {
+        offerResend(String(data.get('email') ?? ''));
+      }
     }
   });
+}
+
+/** @param {string} email */
+function offerResend(email) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.id = 'resend-verification';
+  button.textContent = 'Send the verification link again';
+  button.addEventListener('click', async () => {
+    const answer = await api('post', '/email/verify/resend', { body: { email } });
+    button.replaceWith(Object.assign(document.createElement('p'), { textContent: answer.message }));
+  });
+  view.append(button);
+}
+
+function renderForgot() {
+  view.innerHTML = `
+    <h1>Forgot your password?</h1>
+    <form id="forgot-form" novalidate>
+      <label>Email <input name="email" type="email" autocomplete="username" required></label>
+      <p class="field-error" data-for="email"></p>
+      <button type="submit">Mail me a reset link</button>
+      <p class="form-error" role="alert" id="forgot-error"></p>
+    </form>
+    <p id="forgot-done" role="status" hidden></p>
+    <p><a href="#/login">Back to log in</a></p>`;
+  const form = /** @type {HTMLFormElement} */ (byId('forgot-form'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    try {
+      const answer = await api('post', '/password/forgot', { body: { email: String(new FormData(form).get('email') ?? '') } });
+      form.hidden = true;
+      text('forgot-done', answer.message);
+      byId('forgot-done').hidden = false;
+    } catch (error) {
+      showFormError(form, byId('forgot-error'), error);
+    }
+  });
+}
+
+function renderReset() {
+  const token = tokenFromLink();
+  view.innerHTML = `
+    <h1>Choose a new password</h1>
+    <form id="reset-form" novalidate>
+      <label>New password <input name="newPassword" type="password" autocomplete="new-password" required></label>
+      <p class="field-error" data-for="newPassword"></p>
+      <p class="field-error" data-for="token"></p>
+      <button type="submit">Set the password</button>
+      <p class="form-error" role="alert" id="reset-error"></p>
+    </form>`;
+  const form = /** @type {HTMLFormElement} */ (byId('reset-form'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    try {
+      await api('post', '/password/reset', { body: { token, newPassword: String(new FormData(form).get('newPassword') ?? '') } });
+      // Every session ended with the reset, this browser's too.
+      me = null;
+      notice = 'Your password is changed. Log in with the new one.';
+      location.hash = '#/login';
+    } catch (error) {
+      showFormError(form, byId('reset-error'), error);
+    }
+  });
+}
+
+async function renderVerify() {
+  view.innerHTML = '<h1>Confirming your email address…</h1><p id="verify-result" role="status"></p>';
+  try {
+    await api('post', '/email/verify', { body: { token: tokenFromLink() } });
+    text('verify-result', 'Your email address is confirmed.');
+    if (me) {
+      me = { ...me, emailVerified: true };
+    }
+  } catch (error) {
+    text('verify-result', error instanceof ApiError ? describe(error) : String(error));
+  }
+}
+
+// The token rides in the URL's fragment (#/reset?token=...), which browsers never send to any server.
+function tokenFromLink() {
+  return new URLSearchParams(location.hash.split('?')[1] ?? '').get('token') ?? '';
 }
 
 async function renderDashboard() {
@@ -117,6 +219,13 @@ async function renderDashboard() {
   text('profile-role', profile.role);
   text('profile-created', new Date(profile.createdAt).toLocaleString());
   text('visits', String(dashboard.visits));
+  if (!profile.emailVerified) {
+    view.append(Object.assign(document.createElement('p'), {
+      id: 'verify-notice',
+      textContent: 'Your email address is not confirmed yet: open the link we mailed you.',
+    }));
+    offerResend(profile.email);
+  }
 }
 
 async function renderSessions() {

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Api.Auth;
+using Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace Api.Tests.Auth;
+
+/// <summary>
+/// What a request for a link reveals: nothing. Its worker is taken out here, so the statements the request itself runs
+/// can be counted (pg_stat_statements) and its timing measured apart from the mail that may follow.
+/// </summary>
+public sealed class AccountEnumerationTests(ApiFixture fixture) : IClassFixture<ApiFixture>
+{
+    private const string ThisDatabase = "(SELECT oid FROM pg_database WHERE datname = current_database())";
+
+    [Theory]
+    [InlineData("/password/forgot")]
+    [InlineData("/email/verify/resend")]
+    public async Task A_request_for_a_link_runs_the_same_statements_with_the_same_answer_and_timing_whether_or_not_the_account_exists(string path)
+    {
+        using var api = fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.Remove(services.Single(s => s.ServiceType == typeof(IHostedService) && s.ImplementationType == typeof(AccountRequestWorker)))));
+        using var client = api.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost") });
+        var database = new NpgsqlConnectionStringBuilder(fixture.Factory.ConnectionString) { NoResetOnClose = true }.ConnectionString;
+        await TestSql.ExecuteSqlAsync(database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        var known = (await fixture.Factory.CreateUserAsync()).Email;
+        await fixture.Factory.ExecuteSqlAsync("UPDATE users SET email_verified_at = NULL WHERE email = @known", new { known });
+        var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
+
+        var answers = new Dictionary<string, string>();
+        var statements = new Dictionary<string, string>();
+        var timings = new Dictionary<string, List<double>> { [known] = [], [unknown] = [] };
+        for (var round = 0; round < 25; round++)
+        {
+            foreach (var email in new[] { known, unknown })
+            {
+                await TestSql.ExecuteSqlAsync(database, $"SELECT pg_stat_statements_reset(0, {ThisDatabase}, 0)");
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsJsonAsync(path, new { email });
+                timings[email].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                answers[email] = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                statements[email] = string.Join("\n", await TestSql.QuerySqlAsync<string>(database, $"""
+                    SELECT query || ' x' || calls FROM pg_stat_statements
+                    WHERE dbid = {ThisDatabase} AND calls > 0 AND query NOT LIKE '%pg_stat_statements%' ORDER BY query
+                    """));
+            }
+        }
+
+        Assert.Equal(answers[known], answers[unknown]);
+        Assert.StartsWith("202 ", answers[known], StringComparison.Ordinal);
+        Assert.Equal(statements[known], statements[unknown]);
+        Assert.Matches(@"^INSERT INTO account_requests\b[^\n]* x1$", statements[known]);
+        // The medians of 25 alternating requests each: the one insert is all either costs.
+        var (knownMedian, unknownMedian) = (Median(timings[known]), Median(timings[unknown]));
+        Assert.True(Math.Abs(knownMedian - unknownMedian) < Math.Max(2, 0.5 * Math.Min(knownMedian, unknownMedian)),
+            $"median {knownMedian:0.00} ms for an account, {unknownMedian:0.00} ms for none");
+        Assert.Equal(50, await fixture.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM account_requests WHERE purpose = @purpose",
+            new { purpose = path == "/password/forgot" ? "password_reset" : "email_verification" }));
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+}
