@@ -248,6 +248,79 @@ public sealed class AccountRecoveryTests(MailFixture fixture) : IClassFixture<Ma
     }
 
     [Fact]
+    public async Task A_request_that_cannot_be_answered_is_dropped_and_the_api_answers_the_next_ones()
+    {
+        // An account from before addresses were checked for deliverability; no mail can be addressed to it.
+        var unmailable = $"x,y-{Guid.NewGuid():N}@example.com";
+        await _api.ExecuteSqlAsync("""
+            INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
+            VALUES (@unmailable, 'Legacy', 'user', 'not a hash', now(), now())
+            """, new { unmailable });
+        var user = await _api.CreateUserAsync();
+
+        await _api.Services.GetRequiredService<AccountRequestStore>().EnqueueAsync(TokenPurpose.PasswordReset, unmailable);
+        using var next = await PostAsync("/password/forgot", new { email = user.Email });
+
+        await TokenFromMailAsync(user.Email, "reset");
+        await DrainRequestsAsync();
+        Assert.Contains(_api.Logs, line => line.Contains("could not be answered and was dropped", StringComparison.Ordinal));
+        Assert.False(_api.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task A_reset_link_dies_with_a_password_change_and_with_a_disabled_account()
+    {
+        var changer = await _api.CreateUserAsync();
+        var disabled = await _api.CreateUserAsync();
+        foreach (var user in new[] { changer, disabled })
+        {
+            using (await PostAsync("/password/forgot", new { email = user.Email }))
+            {
+            }
+        }
+        var changerToken = await TokenFromMailAsync(changer.Email, "reset");
+        var disabledToken = await TokenFromMailAsync(disabled.Email, "reset");
+        var session = await _client.LoginAsync(changer);
+        using (var change = await PostAsync("/profile/password", new { currentPassword = changer.Password, newPassword = "changed meanwhile" }, session))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, change.StatusCode);
+        }
+        await _api.ExecuteSqlAsync("UPDATE users SET disabled_at = now() WHERE id = @Id", new { disabled.Id });
+
+        using var afterChange = await PostAsync("/password/reset", new { token = changerToken, newPassword = "from an old link" });
+        using var afterDisable = await PostAsync("/password/reset", new { token = disabledToken, newPassword = "from an old link" });
+
+        await afterChange.AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
+        await afterDisable.AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
+    }
+
+    [Fact]
+    public async Task A_login_checked_against_a_password_that_changed_meanwhile_gets_no_session()
+    {
+        var user = await _api.CreateUserAsync();
+        var sessions = _api.Services.GetRequiredService<SessionStore>();
+        var hash = await _api.ScalarSqlAsync<string>("SELECT password_hash FROM users WHERE id = @Id", new { user.Id });
+
+        var current = await sessions.CreateAsync(user.Id, false, null, null, whilePasswordHash: hash);
+        var stale = await sessions.CreateAsync(user.Id, false, null, null, whilePasswordHash: "$2b$04$" + new string('x', 53));
+        await _api.ExecuteSqlAsync("UPDATE users SET disabled_at = now() WHERE id = @Id", new { user.Id });
+        var disabled = await sessions.CreateAsync(user.Id, false, null, null, whilePasswordHash: hash);
+
+        Assert.NotNull(current);
+        Assert.Null(stale);
+        Assert.Null(disabled);
+        Assert.Equal(1, await _api.ScalarSqlAsync<int>("SELECT count(*) FROM sessions WHERE user_id = @Id", new { user.Id }));
+    }
+
+    [Fact]
+    public async Task A_token_that_cannot_be_one_is_token_invalid_without_a_password_hash()
+    {
+        using var reset = await PostAsync("/password/reset", new { token = "too-short", newPassword = "a long enough password" });
+
+        await reset.AssertProblemAsync(HttpStatusCode.BadRequest, "token_invalid");
+    }
+
+    [Fact]
     public async Task Expired_tokens_are_cleaned_up()
     {
         var user = await _api.CreateUserAsync();

@@ -24,7 +24,46 @@ public sealed class HostileValueTests(ApiFixture api) : IClassFixture<ApiFixture
         ("POST", "/profile/password", """{"currentPassword":"{password}","newPassword":"a long enough password"}""", true),
         ("POST", "/admin/users", """{"email":"made-{id}@example.com","name":"Made","role":"user","password":"a long enough password"}""", true),
         ("PATCH", "/admin/users/{userId}", """{"name":"Patched","role":"user"}""", true),
+        ("POST", "/password/forgot", """{"email":"someone@example.com"}""", false),
+        ("POST", "/password/reset", """{"token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","newPassword":"a long enough password"}""", false),
+        ("POST", "/email/verify", """{"token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}""", false),
+        ("POST", "/email/verify/resend", """{"email":"someone@example.com"}""", false),
     ];
+
+    /// <summary>Addresses no mail can be sent to, though each contains an @: a display name, a list, a comment, a route.</summary>
+    public static TheoryData<string> UnmailableEmails => new()
+    {
+        "Eve <eve-{id}@example.com>",
+        "a-{id}@example.com, b@example.com",
+        "a-{id}@example.com (comment)",
+        "<a-{id}@example.com>",
+        "a-{id}@example.com;b@example.com",
+        "@relay.example:a-{id}@example.com",
+        "a-{id}@",
+        "a<b-{id}@example.com",
+        "(x)a-{id}@example.com",
+        "a-{id}@example.com>",
+        "x,y-{id}@example.com",
+        "a b-{id}@example.com",
+    };
+
+    [Theory]
+    [MemberData(nameof(UnmailableEmails))]
+    public async Task An_address_mail_cannot_be_sent_to_is_a_400_naming_the_email_wherever_an_account_gets_one(string email)
+    {
+        foreach (var (method, path, template, needsSession) in Requests.Where(r => r.Body.Contains("\"email\"", StringComparison.Ordinal) && r.Path != "/login"))
+        {
+            var (userPath, body, cookie) = await ArrangeAsync(path, template, needsSession);
+            var json = JsonNode.Parse(body)!.AsObject();
+            json["email"] = email.Replace("{id}", Guid.NewGuid().ToString("N"), StringComparison.Ordinal);
+
+            using var response = await _client.SendWithCookieAsync(new HttpMethod(method), userPath, cookie,
+                new StringContent(json.ToJsonString(), Encoding.UTF8, "application/json"));
+
+            var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+            Assert.True(problem.GetProperty("errors").TryGetProperty("email", out _), $"{method} {path}: {problem}");
+        }
+    }
 
     public static TheoryData<string, string> Values => new()
     {

@@ -53,7 +53,7 @@ public sealed class UserAdministration(
         if (user.EmailVerified != true)
         {
             // An address the admin did not vouch for is asked to confirm itself, as at registration.
-            await mails.SendVerificationAsync(transaction, new MailRecipient(id, user.Email!, user.Name!, EmailVerifiedAt: null, DisabledAt: null));
+            await mails.SendVerificationAsync(transaction, (await UserStore.FindRecipientAsync(transaction, id))!);
         }
         await transaction.CommitAsync(cancellationToken);
         return new AdminResult<long>.Applied(id);
@@ -83,6 +83,7 @@ public sealed class UserAdministration(
         {
             await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
             await LoginThrottle.ForgetDevicesAsync(transaction, userId);
+            await AccountTokenStore.DeleteForUserAsync(transaction, userId);
         }
         await transaction.CommitAsync();
         return new AdminResult<AdminUserResponse>.Applied(new AdminUserResponse(updated.Id, updated.Email, updated.Name, updated.Role, updated.CreatedAt, updated.DisabledAt, updated.EmailVerifiedAt));
@@ -103,6 +104,7 @@ public sealed class UserAdministration(
         }
         var revoked = await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
         await LoginThrottle.ForgetDevicesAsync(transaction, userId);
+        await AccountTokenStore.DeleteForUserAsync(transaction, userId);
         await transaction.CommitAsync();
         return new AdminResult<int>.Applied(revoked);
     }

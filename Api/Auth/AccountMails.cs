@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using System.Net;
 using Api.Mail;
 using Api.Passwords;
@@ -55,7 +56,7 @@ public sealed class AccountMails(
     /// <summary>Answers a queued request: mails the account named by <paramref name="email"/> if the request applies to it.</summary>
     public async Task SendForRequestAsync(NpgsqlTransaction transaction, TokenPurpose purpose, string email)
     {
-        if (await UserStore.FindByEmailAsync(transaction, email) is not { DisabledAt: null } user
+        if (await UserStore.LockByEmailAsync(transaction, email) is not { DisabledAt: null } user
             || (purpose == TokenPurpose.EmailVerification && user.EmailVerifiedAt is not null)
             || await AccountTokenStore.IssuedSinceAsync(transaction, user.Id, purpose, time.GetUtcNow().UtcDateTime - _options.PerAccountInterval))
         {
@@ -96,7 +97,9 @@ public sealed class AccountMails(
 
     private static OutgoingMail Compose(MailRecipient user, string subject, string lead, string action, string link, TimeSpan lifetime, string closing)
     {
-        var valid = lifetime.TotalHours >= 1 ? $"{lifetime.TotalHours:0.#} hours" : $"{lifetime.TotalMinutes:0} minutes";
+        var valid = lifetime.TotalHours >= 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{lifetime.TotalHours:0.#} hour{(lifetime.TotalHours == 1 ? "" : "s")}")
+            : string.Create(CultureInfo.InvariantCulture, $"{lifetime.TotalMinutes:0} minutes");
         var text = $"""
             Hello {user.Name},
 

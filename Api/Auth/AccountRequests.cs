@@ -72,7 +72,7 @@ public sealed record AccountRequest(TokenPurpose Purpose, string? Email);
 /// Woken by requests taken on this instance, and polls every few seconds for those taken on others.
 /// </summary>
 public sealed partial class AccountRequestWorker(
-    NpgsqlDataSource dataSource, AccountRequestStore queue, AccountMails mails, ILogger<AccountRequestWorker> logger) : BackgroundService
+    NpgsqlDataSource dataSource, AccountRequestStore store, AccountMails mails, ILogger<AccountRequestWorker> logger) : BackgroundService
 {
     private const int BatchSize = 20;
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
@@ -89,14 +89,15 @@ public sealed partial class AccountRequestWorker(
                 }
                 using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 poll.CancelAfter(PollInterval);
-                await queue.Wake.ReadAsync(poll.Token);
+                await store.Wake.ReadAsync(poll.Token);
             }
             catch (OperationCanceledException)
             {
                 // A poll interval passed without a wake-up, or the host is stopping; the loop condition tells which.
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            catch (Exception e)
             {
+                // The database is away, most likely. Whatever it is, a background service that throws stops the host.
                 LogFailed(e);
                 await Task.Delay(RetryDelay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
@@ -108,12 +109,23 @@ public sealed partial class AccountRequestWorker(
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var requests = await queue.TakeAsync(transaction, BatchSize);
+        var requests = await store.TakeAsync(transaction, BatchSize);
         foreach (var request in requests)
         {
-            if (request.Email is { } email)
+            if (request.Email is not { } email)
+            {
+                continue;
+            }
+            await transaction.SaveAsync("request", cancellationToken);
+            try
             {
                 await mails.SendForRequestAsync(transaction, request.Purpose, email);
+            }
+            catch (Exception e) when (e is not (NpgsqlException or OperationCanceledException))
+            {
+                // One request that cannot be answered is dropped, not retried forever ahead of the others.
+                await transaction.RollbackAsync("request", cancellationToken);
+                LogDropped(e);
             }
         }
         await transaction.CommitAsync(cancellationToken);
@@ -122,4 +134,7 @@ public sealed partial class AccountRequestWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Answering account requests failed; retrying shortly.")]
     private partial void LogFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An account request could not be answered and was dropped.")]
+    private partial void LogDropped(Exception exception);
 }

@@ -38,6 +38,13 @@ public sealed class AccountTokenStore(NpgsqlDataSource dataSource, TimeProvider 
         return token;
     }
 
+    /// <summary>
+    /// Ends every outstanding token of the user, in the caller's transaction: a link mailed before a password change, a
+    /// disabling or a role change must not undo it.
+    /// </summary>
+    public static Task DeleteForUserAsync(NpgsqlTransaction transaction, long userId) =>
+        transaction.Connection!.ExecuteAsync("DELETE FROM account_tokens WHERE user_id = @userId", new { userId }, transaction);
+
     /// <summary>Whether the user was sent a token of this purpose after <paramref name="since"/>: the per-account mail limit.</summary>
     public static Task<bool> IssuedSinceAsync(NpgsqlTransaction transaction, long userId, TokenPurpose purpose, DateTime since) =>
         transaction.Connection!.ExecuteScalarAsync<bool>(
@@ -58,7 +65,7 @@ public sealed class AccountTokenStore(NpgsqlDataSource dataSource, TimeProvider 
             DELETE FROM account_tokens t
             USING users u
             WHERE t.token_hash = @hash AND t.purpose = @purpose AND t.expires_at > @now
-              AND u.id = t.user_id AND u.email_key = t.email_key
+              AND u.id = t.user_id AND u.email_key = t.email_key AND u.disabled_at IS NULL
             RETURNING t.user_id, t.email_key
             """, new { hash, purpose = Stored(purpose), now = time.GetUtcNow().UtcDateTime }, transaction);
     }

@@ -35,7 +35,7 @@ public static class AuthEndpoints
         {
             group.MapPost("/register", Register)
                 .WithName("Register")
-                .WithSummary("Create an account (role user) and log in: 201 and a session cookie.")
+                .WithSummary("Create an account (role user), mail a link to verify its address, and log in: 201 and a session cookie (none with Registration:RequireVerifiedEmail).")
                 .WithValidation<RegisterRequest>()
                 .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
                 .ProducesProblem(StatusCodes.Status409Conflict);
@@ -76,7 +76,11 @@ public static class AuthEndpoints
             };
         }
 
-        await issuer.StartAsync(http, user.Id, request.RememberMe);
+        if (!await issuer.StartAsync(http, user.Id, request.RememberMe, user.PasswordHash))
+        {
+            // The password was reset or changed, or the account disabled, while it was being checked.
+            return Problems.InvalidCredentials();
+        }
         await devices.TrustAsync(http, user.Id);
         return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role, user.EmailVerifiedAt is not null)));
     }

@@ -90,9 +90,9 @@ public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, Us
             // The password is known to be right only now, so this is the one moment an old hash (another cost, or made
             // from unnormalized text elsewhere) can be upgraded. Without a free slot it waits for a later login.
             var (rehashed, newHash) = await limiter.TryRunAsync(() => hasher.Hash(password), http.RequestAborted);
-            if (rehashed)
+            if (rehashed && await users.UpgradePasswordHashAsync(user.Id, user.PasswordHash, newHash))
             {
-                await users.UpgradePasswordHashAsync(user.Id, user.PasswordHash, newHash);
+                user = user.WithPasswordHash(newHash);
             }
         }
         return new CredentialResult.Valid(user);

@@ -18,6 +18,7 @@ public sealed class PasswordChange(NpgsqlDataSource dataSource, SessionStore ses
         await UserStore.SetPasswordHashAsync(transaction, current.UserId, newPasswordHash, time.GetUtcNow().UtcDateTime);
         await sessions.DeleteAllForUserAsync(current.UserId, transaction: transaction);
         await LoginThrottle.ForgetDevicesAsync(transaction, current.UserId, keepHash: devices.Read(http.Request));
+        await AccountTokenStore.DeleteForUserAsync(transaction, current.UserId);
         var session = await issuer.CreateAsync(http, current.UserId, current.RememberMe, transaction);
         await transaction.CommitAsync();
         issuer.WriteCookie(http, session, current.RememberMe);

@@ -49,21 +49,26 @@ public static partial class RecoveryEndpoints
         Message = "Email:ResetUrl or Email:VerifyUrl still points at the sample SPA on localhost: set them to your SPA's pages, or the links in account mails lead nowhere.")]
     private static partial void LogSampleLinks(ILogger logger);
 
-    public static async Task<Accepted<AcceptedResponse>> ForgotPassword(EmailRequest request, AccountRequestStore queue)
+    public static async Task<Accepted<AcceptedResponse>> ForgotPassword(EmailRequest request, AccountRequestStore requests)
     {
-        await queue.EnqueueAsync(TokenPurpose.PasswordReset, request.Email!);
+        await requests.EnqueueAsync(TokenPurpose.PasswordReset, request.Email!);
         return TypedResults.Accepted((string?)null, new AcceptedResponse(LinkOnItsWay));
     }
 
-    public static async Task<Accepted<AcceptedResponse>> ResendVerification(EmailRequest request, AccountRequestStore queue)
+    public static async Task<Accepted<AcceptedResponse>> ResendVerification(EmailRequest request, AccountRequestStore requests)
     {
-        await queue.EnqueueAsync(TokenPurpose.EmailVerification, request.Email!);
+        await requests.EnqueueAsync(TokenPurpose.EmailVerification, request.Email!);
         return TypedResults.Accepted((string?)null, new AcceptedResponse(LinkOnItsWay));
     }
 
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ResetPassword(
         ResetPasswordRequest request, HttpContext http, PasswordHasher hasher, PasswordWorkLimiter limiter, AccountRecovery recovery)
     {
+        // A token that cannot be one costs no bcrypt.
+        if (!SecretToken.TryHash(request.Token, out _))
+        {
+            return Problems.TokenInvalid();
+        }
         // bcrypt before the token is spent: a busy server must not cost the user their link.
         var (ran, hash) = await limiter.TryRunAsync(() => hasher.Hash(request.NewPassword!), http.RequestAborted);
         if (!ran)

@@ -17,7 +17,8 @@ public sealed class EmailRequestValidator : AbstractValidator<EmailRequest>
 {
     public EmailRequestValidator()
     {
-        RuleFor(x => x.Email).NotEmpty().MaximumLength(254).EmailAddress().PlainText();
+        // As an account's address is validated: no account can have another kind, so nothing else is worth a lookup.
+        RuleFor(x => x.Email).ValidEmail();
     }
 }
 

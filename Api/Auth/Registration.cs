@@ -31,7 +31,7 @@ public sealed class Registration(
         {
             return result;
         }
-        await mails.SendVerificationAsync(transaction, new MailRecipient(id, user.Email!, user.Name!, EmailVerifiedAt: null, DisabledAt: null));
+        await mails.SendVerificationAsync(transaction, (await UserStore.FindRecipientAsync(transaction, id))!);
         if (RequiresVerifiedEmail)
         {
             await transaction.CommitAsync();

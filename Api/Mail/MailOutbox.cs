@@ -26,6 +26,14 @@ public sealed class MailOutbox
     }
 
     /// <summary>
+    /// Whether mail can be sent to <paramref name="address"/> as it stands: one bare address (<c>name@domain</c>), not a
+    /// display name, a list, a comment or a route, which would send the mail somewhere the text does not plainly say.
+    /// </summary>
+    public static bool IsDeliverable(string? address) =>
+        MailOptions.ParseMailbox(address) is { } mailbox && string.IsNullOrEmpty(mailbox.Name) && mailbox.Route.Count == 0
+        && string.Equals(mailbox.Address, address, StringComparison.Ordinal);
+
+    /// <summary>
     /// Adds the mail to the outbox within <paramref name="transaction"/>, which the caller commits. The bodies are
     /// stored encrypted, and the Message-ID is chosen here, once, so that any resend is recognisably the same mail.
     /// </summary>
@@ -35,7 +43,7 @@ public sealed class MailOutbox
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(mail);
         // Refused here, in the caller's request, rather than found unsendable later in the background.
-        if (MailOptions.ParseMailbox(mail.To) is null)
+        if (!IsDeliverable(mail.To))
         {
             throw new ArgumentException("The recipient is not one email address.", nameof(mail));
         }

@@ -44,16 +44,29 @@ public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie, D
         }
     }
 
-    /// <summary>Creates a session for the user and sets its cookie on the response.</summary>
-    public async Task StartAsync(HttpContext http, long userId, bool rememberMe) =>
-        WriteCookie(http, await CreateAsync(http, userId, rememberMe), rememberMe);
+    /// <summary>
+    /// Creates a session for a user whose password was just checked against <paramref name="checkedPasswordHash"/>, and
+    /// sets its cookie; false, with no session, when the password or the account changed since (a reset, a disabling).
+    /// </summary>
+    public async Task<bool> StartAsync(HttpContext http, long userId, bool rememberMe, string checkedPasswordHash)
+    {
+        if (await sessions.CreateAsync(userId, rememberMe, UserAgent(http), http.Connection.RemoteIpAddress, whilePasswordHash: checkedPasswordHash) is not { } session)
+        {
+            return false;
+        }
+        WriteCookie(http, session, rememberMe);
+        return true;
+    }
 
     /// <summary>
     /// Creates a session for the user in <paramref name="transaction"/> (or on its own), without touching the response:
     /// a use case that spans tables writes the cookie with <see cref="WriteCookie"/> only after it committed.
     /// </summary>
-    public Task<NewSession> CreateAsync(HttpContext http, long userId, bool rememberMe, NpgsqlTransaction? transaction = null) =>
-        sessions.CreateAsync(userId, rememberMe, http.Request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress, transaction);
+    public async Task<NewSession> CreateAsync(HttpContext http, long userId, bool rememberMe, NpgsqlTransaction? transaction = null) =>
+        await sessions.CreateAsync(userId, rememberMe, UserAgent(http), http.Connection.RemoteIpAddress, transaction)
+            ?? throw new InvalidOperationException($"User {userId} does not exist.");
+
+    private static string UserAgent(HttpContext http) => http.Request.Headers.UserAgent.ToString();
 
     public void WriteCookie(HttpContext http, NewSession session, bool rememberMe) =>
         cookie.Write(http.Response, session.Token, rememberMe ? session.ExpiresAt - session.CreatedAt : null);

@@ -25,8 +25,14 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
     private readonly SessionOptions _settings = options.Value;
     private readonly SessionLifetime _lifetime = new(options.Value);
 
-    /// <summary>Creates a session; only the token's hash is stored. Joins <paramref name="transaction"/> when given.</summary>
-    public async Task<NewSession> CreateAsync(long userId, bool rememberMe, string? userAgent, IPAddress? ip, NpgsqlTransaction? transaction = null)
+    /// <summary>
+    /// Creates a session; only the token's hash is stored. Joins <paramref name="transaction"/> when given. With
+    /// <paramref name="whilePasswordHash"/>, only while the user still has that hash and is not disabled (null otherwise):
+    /// a login whose password was checked just before a reset, a password change or a disabling committed must not
+    /// get a session after that change ended all the others.
+    /// </summary>
+    public async Task<NewSession?> CreateAsync(
+        long userId, bool rememberMe, string? userAgent, IPAddress? ip, NpgsqlTransaction? transaction = null, string? whilePasswordHash = null)
     {
         var token = SecretToken.Create();
         var now = time.GetUtcNow().UtcDateTime;
@@ -34,7 +40,9 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
 
         const string sql = """
             INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, remember_me, user_agent, ip)
-            VALUES (@TokenHash, @UserId, @Now, @Now, @ExpiresAt, @AbsoluteExpiresAt, @RememberMe, @UserAgent, @Ip)
+            SELECT @TokenHash, id, @Now, @Now, @ExpiresAt, @AbsoluteExpiresAt, @RememberMe, @UserAgent, @Ip
+            FROM users
+            WHERE id = @UserId AND (@WhilePasswordHash::text IS NULL OR (password_hash = @WhilePasswordHash AND disabled_at IS NULL))
             RETURNING id
             """;
         var parameters = new
@@ -47,18 +55,19 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
             RememberMe = rememberMe,
             UserAgent = userAgent is null ? null : Text.Storable(userAgent, MaxUserAgentLength),
             Ip = ip,
+            WhilePasswordHash = whilePasswordHash,
         };
-        Guid id;
+        Guid? id;
         if (transaction is not null)
         {
-            id = await transaction.Connection!.ExecuteScalarAsync<Guid>(sql, parameters, transaction);
+            id = await transaction.Connection!.ExecuteScalarAsync<Guid?>(sql, parameters, transaction);
         }
         else
         {
             await using var connection = await dataSource.OpenConnectionAsync();
-            id = await connection.ExecuteScalarAsync<Guid>(sql, parameters);
+            id = await connection.ExecuteScalarAsync<Guid?>(sql, parameters);
         }
-        return new NewSession(id, token, now, expiresAt);
+        return id is { } created ? new NewSession(created, token, now, expiresAt) : null;
     }
 
     private const string AuthenticatedSessionColumns = """

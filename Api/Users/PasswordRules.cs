@@ -24,7 +24,9 @@ public static class PasswordRules
             .EmailAddress()
             .PlainText()
             .Must(email => email is null || email == email.Trim())
-            .WithMessage("'{PropertyName}' must not start or end with spaces.");
+            .WithMessage("'{PropertyName}' must not start or end with spaces.")
+            .Must(email => email is null || Mail.MailOutbox.IsDeliverable(email))
+            .WithMessage("'{PropertyName}' must be one plain address like name@example.com, with no display name, list or comment.");
 
     public static IRuleBuilderOptions<T, string?> ValidName<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty()

@@ -14,6 +14,17 @@ public sealed class UserCredentials
     public required string PasswordHash { get; init; }
     public DateTime? DisabledAt { get; init; }
     public DateTime? EmailVerifiedAt { get; init; }
+
+    public UserCredentials WithPasswordHash(string passwordHash) => new()
+    {
+        Id = Id,
+        Email = Email,
+        Name = Name,
+        Role = Role,
+        PasswordHash = passwordHash,
+        DisabledAt = DisabledAt,
+        EmailVerifiedAt = EmailVerifiedAt,
+    };
 }
 
 public sealed class DuplicateEmailException(string email) : Exception($"A user with email {email} already exists.");
@@ -67,18 +78,22 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
     /// Replaces an outdated hash of the same password, only if it is still the stored one: a password change that
     /// committed meanwhile must not be undone by a login that verified the old password a moment before.
     /// </summary>
-    public async Task UpgradePasswordHashAsync(long userId, string verifiedHash, string passwordHash)
+    public async Task<bool> UpgradePasswordHashAsync(long userId, string verifiedHash, string passwordHash)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        await connection.ExecuteAsync(
+        return 1 == await connection.ExecuteAsync(
             "UPDATE users SET password_hash = @passwordHash, updated_at = @now WHERE id = @userId AND password_hash = @verifiedHash",
             new { userId, verifiedHash, passwordHash, now = time.GetUtcNow().UtcDateTime });
     }
 
-    /// <summary>The account an address names (by its key, as login finds it), for mailing it; null when there is none.</summary>
-    public static Task<MailRecipient?> FindByEmailAsync(NpgsqlTransaction transaction, string email) =>
+    /// <summary>
+    /// The account an address names (by its key, as login finds it), for mailing it, locked until
+    /// <paramref name="transaction"/> ends, so two instances answering requests for one account take turns; null when
+    /// there is none.
+    /// </summary>
+    public static Task<MailRecipient?> LockByEmailAsync(NpgsqlTransaction transaction, string email) =>
         transaction.Connection!.QuerySingleOrDefaultAsync<MailRecipient>(
-            "SELECT id, email, name, email_verified_at, disabled_at FROM users WHERE email_key = email_key(@email)",
+            "SELECT id, email, name, email_verified_at, disabled_at FROM users WHERE email_key = email_key(@email) FOR NO KEY UPDATE",
             new { email }, transaction);
 
     /// <summary>The account's recipient details, for mailing a new account; null when there is no such user.</summary>

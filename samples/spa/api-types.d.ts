@@ -202,7 +202,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account (role user) and log in: 201 and a session cookie. */
+        /** Create an account (role user), mail a link to verify its address, and log in: 201 and a session cookie (none with Registration:RequireVerifiedEmail). */
         post: operations["Register"];
         delete?: never;
         options?: never;
