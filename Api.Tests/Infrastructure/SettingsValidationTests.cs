@@ -30,14 +30,7 @@ public sealed class SettingsValidationTests
     [InlineData("Email:RetryMaxDelay", "00:00:01")]
     public async Task The_api_refuses_to_start_with_an_invalid_setting(string key, string value)
     {
-        // A real process, started as an operator starts it: the in-process test host could race its own disposal of a
-        // host whose start failed, and report that instead. No database is needed: validation runs before anything connects.
-        var (exitCode, output) = await ApiCommand.RunAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=none",
-            ["Database:MigrateOnStartup"] = "false",
-            [key] = value,
-        }, "--urls", $"http://127.0.0.1:{Ports.Free()}");
+        var (exitCode, output) = await StartAsync(new Dictionary<string, string> { [key] = value });
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("OptionsValidationException", output, StringComparison.Ordinal);
@@ -53,12 +46,7 @@ public sealed class SettingsValidationTests
     [InlineData("Cors:AllowedHeaders", "X-Ok, X Spaced", "X Spaced")]
     public async Task A_bad_item_of_a_list_setting_stops_startup_naming_it_whether_written_as_an_array_or_with_commas(string key, string value, string bad)
     {
-        var (exitCode, output) = await ApiCommand.RunAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=none",
-            ["Database:MigrateOnStartup"] = "false",
-            [key] = value,
-        }, "--urls", $"http://127.0.0.1:{Ports.Free()}");
+        var (exitCode, output) = await StartAsync(new Dictionary<string, string> { [key] = value });
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("OptionsValidationException", output, StringComparison.Ordinal);
@@ -89,19 +77,21 @@ public sealed class SettingsValidationTests
         Assert.Contains(message, output, StringComparison.Ordinal);
     }
 
-    private static Task<(int ExitCode, string Output)> StartWithMailAsync(Dictionary<string, string> settings)
-    {
-        var environment = new Dictionary<string, string>
+    private static Task<(int ExitCode, string Output)> StartWithMailAsync(Dictionary<string, string> settings) =>
+        StartAsync(new Dictionary<string, string>(settings)
+        {
+            ["Email:Smtp:Host"] = "127.0.0.1",
+            ["Email:From"] = settings.GetValueOrDefault("Email:From", "no-reply@example.com"),
+        });
+
+    /// <summary>
+    /// Starts a real process, as an operator starts it: the in-process test host could race its own disposal of a host
+    /// whose start failed, and report that instead. No database is needed: validation runs before anything connects.
+    /// </summary>
+    private static Task<(int ExitCode, string Output)> StartAsync(Dictionary<string, string> settings) =>
+        ApiCommand.RunAsync(new Dictionary<string, string>(settings)
         {
             ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=none",
             ["Database:MigrateOnStartup"] = "false",
-            ["Email:Smtp:Host"] = "127.0.0.1",
-            ["Email:From"] = "no-reply@example.com",
-        };
-        foreach (var (key, value) in settings)
-        {
-            environment[key] = value;
-        }
-        return ApiCommand.RunAsync(environment, "--urls", $"http://127.0.0.1:{Ports.Free()}");
-    }
+        }, "--urls", $"http://127.0.0.1:{Ports.Free()}");
 }

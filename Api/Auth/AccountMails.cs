@@ -62,41 +62,31 @@ public sealed class AccountMails(
         {
             return;
         }
-        if (purpose == TokenPurpose.PasswordReset)
-        {
-            await SendResetAsync(transaction, user);
-        }
-        else
-        {
-            await SendVerificationAsync(transaction, user);
-        }
+        await SendAsync(transaction, user, purpose);
     }
 
     /// <summary>The verification mail of a new account.</summary>
-    public async Task SendVerificationAsync(NpgsqlTransaction transaction, MailRecipient user)
+    public Task SendVerificationAsync(NpgsqlTransaction transaction, MailRecipient user) =>
+        SendAsync(transaction, user, TokenPurpose.EmailVerification);
+
+    private async Task SendAsync(NpgsqlTransaction transaction, MailRecipient user, TokenPurpose purpose)
     {
-        var token = await tokens.IssueAsync(transaction, user.Id, TokenPurpose.EmailVerification, registration.Value.VerificationTokenLifetime);
-        var link = Link(_options.VerifyUrl, token);
-        await outbox.EnqueueAsync(transaction, Compose(user, "Confirm your email address",
-            "please confirm that this is your email address by opening this link:",
-            "Confirm my address", link, registration.Value.VerificationTokenLifetime,
-            "If you did not create an account, ignore this mail."));
+        var mail = purpose == TokenPurpose.PasswordReset
+            ? new MailText(_options.ResetUrl, passwords.Value.ResetTokenLifetime, "Reset your password",
+                "someone, probably you, asked to reset your password. Choose a new one here:",
+                "Choose a new password", "If it was not you, ignore this mail: your password stays as it is.")
+            : new MailText(_options.VerifyUrl, registration.Value.VerificationTokenLifetime, "Confirm your email address",
+                "please confirm that this is your email address by opening this link:",
+                "Confirm my address", "If you did not create an account, ignore this mail.");
+        var token = await tokens.IssueAsync(transaction, user.Id, purpose, mail.Lifetime);
+        await outbox.EnqueueAsync(transaction, Compose(user, mail, mail.UrlTemplate.Replace("{token}", token, StringComparison.Ordinal)));
     }
 
-    private async Task SendResetAsync(NpgsqlTransaction transaction, MailRecipient user)
-    {
-        var token = await tokens.IssueAsync(transaction, user.Id, TokenPurpose.PasswordReset, passwords.Value.ResetTokenLifetime);
-        var link = Link(_options.ResetUrl, token);
-        await outbox.EnqueueAsync(transaction, Compose(user, "Reset your password",
-            "someone, probably you, asked to reset your password. Choose a new one here:",
-            "Choose a new password", link, passwords.Value.ResetTokenLifetime,
-            "If it was not you, ignore this mail: your password stays as it is."));
-    }
+    private sealed record MailText(string UrlTemplate, TimeSpan Lifetime, string Subject, string Lead, string Action, string Closing);
 
-    private static string Link(string template, string token) => template.Replace("{token}", token, StringComparison.Ordinal);
-
-    private static OutgoingMail Compose(MailRecipient user, string subject, string lead, string action, string link, TimeSpan lifetime, string closing)
+    private static OutgoingMail Compose(MailRecipient user, MailText mail, string link)
     {
+        var (lifetime, lead, closing) = (mail.Lifetime, mail.Lead, mail.Closing);
         var valid = lifetime.TotalHours >= 1
             ? string.Create(CultureInfo.InvariantCulture, $"{lifetime.TotalHours:0.#} hour{(lifetime.TotalHours == 1 ? "" : "s")}")
             : string.Create(CultureInfo.InvariantCulture, $"{lifetime.TotalMinutes:0} minutes");
@@ -112,9 +102,9 @@ public sealed class AccountMails(
         var html = $"""
             <p>Hello {WebUtility.HtmlEncode(user.Name)},</p>
             <p>{WebUtility.HtmlEncode(lead)}</p>
-            <p><a href="{WebUtility.HtmlEncode(link)}">{WebUtility.HtmlEncode(action)}</a></p>
+            <p><a href="{WebUtility.HtmlEncode(link)}">{WebUtility.HtmlEncode(mail.Action)}</a></p>
             <p>The link works once, for {valid}. {WebUtility.HtmlEncode(closing)}</p>
             """;
-        return new OutgoingMail(user.Email, subject, text, html);
+        return new OutgoingMail(user.Email, mail.Subject, text, html);
     }
 }
