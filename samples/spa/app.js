@@ -184,14 +184,16 @@ function renderReset() {
 }
 
 async function renderVerify() {
-  view.innerHTML = '<h1>Confirming your email address…</h1><p id="verify-result" role="status"></p>';
+  view.innerHTML = '<h1 id="verify-title">Confirming your email address…</h1><p id="verify-result" role="status"></p>';
   try {
     await api('post', '/email/verify', { body: { token: tokenFromLink() } });
+    text('verify-title', 'Email address confirmed');
     text('verify-result', 'Your email address is confirmed.');
     if (me) {
       me = { ...me, emailVerified: true };
     }
   } catch (error) {
+    text('verify-title', 'This link did not work');
     text('verify-result', error instanceof ApiError ? describe(error) : String(error));
   }
 }
