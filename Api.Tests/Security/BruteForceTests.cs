@@ -39,6 +39,38 @@ public sealed class RateLimitTests(RateLimitFixture api) : IClassFixture<RateLim
         await otherClient.AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
+    [Theory]
+    [InlineData("/password/forgot")]
+    [InlineData("/email/verify/resend")]
+    [InlineData("/password/reset")]
+    [InlineData("/email/verify")]
+    public async Task Requests_for_and_with_mailed_links_are_limited_per_client_ip(string path)
+    {
+        var peer = $"192.0.2.{100 + Array.IndexOf(["/password/forgot", "/email/verify/resend", "/password/reset", "/email/verify"], path)}";
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path)
+            {
+                Content = System.Net.Http.Json.JsonContent.Create<object>(path switch
+                {
+                    "/password/reset" => new { token = new string('A', 43), newPassword = "a long enough password" },
+                    "/email/verify" => new { token = new string('A', 43) },
+                    _ => new { email = $"someone-{i}@example.com" },
+                }),
+            };
+            request.Headers.Add(ApiFactory.PeerHeader, peer);
+            using var response = await _client.SendAsync(request);
+            statuses.Add(response.StatusCode);
+            if (i == 3)
+            {
+                await response.AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+            }
+        }
+
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, statuses.Take(3));
+    }
+
     [Fact]
     public async Task Login_and_register_share_the_per_ip_budget()
     {
