@@ -5,6 +5,7 @@ using Api.Auth;
 using Api.Sessions;
 using Api.Tests.Infrastructure;
 using Api.Tests.Mail;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Api.Tests.Auth;
@@ -385,3 +386,35 @@ public sealed class AccountRecoveryTests(MailFixture fixture) : IClassFixture<Ma
     private async Task DrainRequestsAsync() => await
         MailTesting.EventuallyAsync(async () => await _api.ScalarSqlAsync<int>("SELECT count(*) FROM account_requests") == 0, "every request is answered");
 }
+
+/// <summary>Its own host is never started (the test runs one without the worker), so nothing drains the requests.</summary>
+public sealed class SmallRequestQueueFixture : ApiFixture
+{
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Email:MaxPendingRequests"] = "2",
+    };
+}
+
+/// <summary>The pending requests stay bounded whatever comes in: past the cap, a request is answered 202 and dropped.</summary>
+public sealed class AccountRequestCapTests(SmallRequestQueueFixture fixture) : IClassFixture<SmallRequestQueueFixture>
+{
+    [Fact]
+    public async Task Requests_beyond_the_cap_are_answered_alike_and_never_stored()
+    {
+        await using var api = fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.Remove(services.Single(s => s.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && s.ImplementationType == typeof(AccountRequestWorker)))));
+        using var client = api.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost") });
+
+        var answers = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await client.PostAsJsonAsync("/password/forgot", new { email = $"flood-{i}@example.com" });
+            answers.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        Assert.Single(answers.Distinct());
+        Assert.Equal(2, await fixture.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM account_requests"));
+    }
+}
+

@@ -29,6 +29,13 @@ public sealed class AccountMailOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan PerAccountInterval { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Requests for links that may wait unanswered at once. A flood beyond it (the worker stopped, or a botnet under the
+    /// per-IP limit) is answered 202 like any other and dropped, so the table stays bounded.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxPendingRequests { get; set; } = 10_000;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var (name, url) in new[] { ("Email:ResetUrl", ResetUrl), ("Email:VerifyUrl", VerifyUrl) })

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using Dapper;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Api.Auth;
@@ -12,7 +13,8 @@ namespace Api.Auth;
 /// whether an account exists; <see cref="AccountRequestWorker"/> answers it in the background. The address is stored
 /// encrypted: people type passwords into email fields.
 /// </summary>
-public sealed class AccountRequestStore(NpgsqlDataSource dataSource, TimeProvider time, IDataProtectionProvider protection)
+public sealed class AccountRequestStore(
+    NpgsqlDataSource dataSource, TimeProvider time, IDataProtectionProvider protection, IOptions<AccountMailOptions> options)
 {
     private readonly IDataProtector _protector = protection.CreateProtector("account-requests.email");
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -24,9 +26,12 @@ public sealed class AccountRequestStore(NpgsqlDataSource dataSource, TimeProvide
     {
         await using (var connection = await dataSource.OpenConnectionAsync())
         {
-            await connection.ExecuteAsync(
-                "INSERT INTO account_requests (purpose, email_protected, requested_at) VALUES (@purpose, @email, @now)",
-                new { purpose = AccountTokenStore.Stored(purpose), email = _protector.Protect(email), now = time.GetUtcNow().UtcDateTime });
+            await connection.ExecuteAsync("""
+                INSERT INTO account_requests (purpose, email_protected, requested_at)
+                SELECT @purpose, @email, @now
+                WHERE (SELECT count(*) FROM account_requests) < @max
+                """,
+                new { purpose = AccountTokenStore.Stored(purpose), email = _protector.Protect(email), now = time.GetUtcNow().UtcDateTime, max = options.Value.MaxPendingRequests });
         }
         _wake.Writer.TryWrite(true);
     }
