@@ -6,6 +6,7 @@
 # under .data/ and http-requests/ is readable by the current user only.
 # Without Email__Smtp__Host it also runs smtp4dev, a mail catcher installed under .data/tools/, and sends the API's mail
 # there: every mail shows up in its web UI, and none leaves the machine. It stops when the API does.
+# Without DataProtection__CertificatePath it makes .data/keyring.pfx, to which the key ring in the database is encrypted.
 # Settings (environment): ASPNETCORE_URLS (http://localhost:5000), PGPORT_LOCAL (5433), SMTP_PORT_LOCAL (2525),
 # MAIL_UI_PORT_LOCAL (5080), RUN_DATA_DIR (.data).
 set -euo pipefail
@@ -59,6 +60,12 @@ fi
 
 dotnet build Api -c Release -v quiet -nologo
 api() { dotnet run --project Api -c Release --no-build -- "$@"; }
+if [ -z "${DataProtection__CertificatePath:-}" ]; then
+  # The Data Protection key ring is stored in the database encrypted to this certificate, kept out of it.
+  keyring_certificate=$(cd "$data_root" && pwd)/keyring.pfx
+  [ -f "$keyring_certificate" ] || api keyring-certificate "$keyring_certificate" >/dev/null
+  export DataProtection__CertificatePath=$keyring_certificate
+fi
 api migrate
 
 if [ -n "${local_cluster:-}" ]; then

@@ -11,6 +11,8 @@ public sealed class SettingsValidationTests
     [InlineData("ForwardedHeaders:KnownProxies:0", "not-an-ip")]
     [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.0/99")]
     [InlineData("ForwardedHeaders:KnownProxies", "10.0.0.1,not-an-ip")]
+    [InlineData("DataProtection:CertificatePath", "/nonexistent/keyring.pfx")]
+    [InlineData("DataProtection:DecryptionCertificatePaths", "/nonexistent/old.pfx")]
     [InlineData("Passwords:WorkFactor", "3")]
     [InlineData("Passwords:QueueTimeout", "-00:00:01")]
     [InlineData("RateLimiting:AuthWindow", "00:00:00")]

@@ -101,7 +101,7 @@ public sealed class RunScriptTests : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_apiPort}") };
         await WaitUntilServedAsync(http);
 
-        foreach (var file in new[] { "postgres-password", "demo-users" })
+        foreach (var file in new[] { "postgres-password", "demo-users", "keyring.pfx" })
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dataRoot, file)));
         }
@@ -142,10 +142,11 @@ public sealed class RunScriptTests : IAsyncLifetime
         }
 
         // Another instance on run.sh's database queues a mail: it has no SMTP server, so run.sh's API must send it,
-        // reading the body with the key ring the two share.
+        // reading the body with the key ring the two share, which run.sh keeps encrypted to its certificate.
         var password = (await File.ReadAllTextAsync(Path.Combine(_dataRoot, "postgres-password"))).Trim();
         var database = $"Host=127.0.0.1;Port={_pgPort};Username=postgres;Password={password};Database=session_auth";
-        await using var queuing = new ApiFactory(database);
+        Assert.Contains("EncryptedData", string.Join("\n", await TestSql.QuerySqlAsync<string>(database, "SELECT xml FROM data_protection_keys")), StringComparison.Ordinal);
+        await using var queuing = new ApiFactory(database, new Dictionary<string, string?> { ["DataProtection:CertificatePath"] = Path.Combine(_dataRoot, "keyring.pfx") });
         queuing.Clock.Set(DateTimeOffset.UtcNow);
         var mail = MailTesting.NewMail("run-sh").Mail;
         await queuing.EnqueueAsync(mail);

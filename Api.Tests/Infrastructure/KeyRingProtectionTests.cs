@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Api.Tests.Infrastructure;
+
+/// <summary>The key ring is stored encrypted to a certificate kept outside the database, so a dump alone reveals no key.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class KeyRingProtectionTests : IAsyncLifetime
+{
+    private readonly List<ApiFactory> _instances = [];
+    private readonly string _directory = Directory.CreateTempSubdirectory("keyring-").FullName;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var instance in _instances)
+        {
+            await instance.DisposeAsync();
+        }
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Keys_are_stored_encrypted_readable_only_with_the_certificate_and_an_old_certificate_still_reads_its_keys()
+    {
+        var database = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
+        var first = await NewCertificateAsync("first.pfx");
+        var second = await NewCertificateAsync("second.pfx");
+        var protectedByFirst = Instance(database, new() { ["DataProtection:CertificatePath"] = first }).Protect("a secret link");
+
+        var xml = string.Join("\n", await TestSql.QuerySqlAsync<string>(database, "SELECT xml FROM data_protection_keys"));
+        var withoutCertificate = Instance(database, []);
+        var rotated = Instance(database, new() { ["DataProtection:CertificatePath"] = second, ["DataProtection:DecryptionCertificatePaths"] = first });
+
+        Assert.Contains("EncryptedData", xml, StringComparison.Ordinal);
+        Assert.DoesNotContain("<masterKey", xml, StringComparison.Ordinal);
+        Assert.Throws<CryptographicException>(() => withoutCertificate.Unprotect(protectedByFirst));
+        Assert.Equal("a secret link", rotated.Unprotect(protectedByFirst));
+    }
+
+    [Fact]
+    public async Task The_certificate_command_writes_a_pfx_only_its_owner_can_read()
+    {
+        var path = await NewCertificateAsync("made.pfx");
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(path, null);
+        Assert.True(certificate.HasPrivateKey);
+    }
+
+    private IDataProtector Instance(string database, Dictionary<string, string?> settings)
+    {
+        var instance = new ApiFactory(database, settings);
+        _instances.Add(instance);
+        return instance.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test");
+    }
+
+    private async Task<string> NewCertificateAsync(string name)
+    {
+        var path = Path.Combine(_directory, name);
+        var (exitCode, output) = await ApiCommand.RunAsync(new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=none",
+            ["Database:MigrateOnStartup"] = "false",
+        }, "keyring-certificate", path);
+        Assert.True(exitCode == 0, output);
+        return path;
+    }
+}
