@@ -113,6 +113,25 @@ public sealed class AccountRecoveryTests(MailFixture fixture) : IClassFixture<Ma
     }
 
     [Fact]
+    public async Task A_burst_of_resets_with_one_token_changes_the_password_once()
+    {
+        var user = await _api.CreateUserAsync();
+        using (await PostAsync("/password/forgot", new { email = user.Email }))
+        {
+        }
+        var token = await TokenFromMailAsync(user.Email, "reset");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(async i =>
+        {
+            using var response = await PostAsync("/password/reset", new { token, newPassword = $"burst password {i}" });
+            return response.StatusCode;
+        }));
+
+        Assert.Equal(1, answers.Count(status => status == HttpStatusCode.NoContent));
+        Assert.Equal(9, answers.Count(status => status == HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
     public async Task A_reset_lifts_the_accounts_lock()
     {
         var user = await _api.CreateUserAsync();

@@ -229,6 +229,12 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         (HttpMethod.Get, "/sessions", null),
         (HttpMethod.Post, "/logout", null),
         (HttpMethod.Get, "/health/ready", null),
+        (HttpMethod.Get, "/session", null),
+        (HttpMethod.Post, "/register", JsonContent.Create(new { email = $"new-{Guid.NewGuid():N}@example.com", name = "New", password = "a long enough password" })),
+        (HttpMethod.Post, "/password/forgot", JsonContent.Create(new { email = user.Email })),
+        (HttpMethod.Post, "/email/verify/resend", JsonContent.Create(new { email = user.Email })),
+        (HttpMethod.Post, "/password/reset", JsonContent.Create(new { token = new string('A', 43), newPassword = "a long enough password" })),
+        (HttpMethod.Post, "/email/verify", JsonContent.Create(new { token = new string('A', 43) })),
     ];
 
     private static async Task EventuallyOkAsync(HttpClient client, string token)
