@@ -21,6 +21,8 @@ public sealed record TokenOwner(long UserId, string EmailKey);
 /// </summary>
 public sealed class AccountTokenStore(NpgsqlDataSource dataSource, TimeProvider time) : ICleanupTask
 {
+    private const int CleanupBatchSize = 1000;
+
     public string Name => "expired reset and verification tokens";
 
     public TimeSpan Interval => TimeSpan.FromMinutes(1);
@@ -70,22 +72,16 @@ public sealed class AccountTokenStore(NpgsqlDataSource dataSource, TimeProvider 
             """, new { hash, purpose = Stored(purpose), now = time.GetUtcNow().UtcDateTime }, transaction);
     }
 
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    public Task<int> RunOnceAsync(CancellationToken cancellationToken) =>
+        CleanupBatches.RunAsync(DeleteExpiredBatchAsync, CleanupBatchSize, time, cancellationToken);
+
+    private async Task<int> DeleteExpiredBatchAsync(CancellationToken cancellationToken)
     {
-        const int batchSize = 1000;
-        var total = 0;
-        int deleted;
-        do
-        {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            deleted = await connection.ExecuteAsync(new CommandDefinition("""
-                DELETE FROM account_tokens WHERE token_hash IN (
-                    SELECT token_hash FROM account_tokens WHERE expires_at <= @now LIMIT @batchSize FOR UPDATE SKIP LOCKED)
-                """, new { now = time.GetUtcNow().UtcDateTime, batchSize }, cancellationToken: cancellationToken));
-            total += deleted;
-        }
-        while (deleted == batchSize);
-        return total;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM account_tokens WHERE token_hash IN (
+                SELECT token_hash FROM account_tokens WHERE expires_at <= @now LIMIT @batchSize FOR UPDATE SKIP LOCKED)
+            """, new { now = time.GetUtcNow().UtcDateTime, batchSize = CleanupBatchSize }, cancellationToken: cancellationToken));
     }
 
     internal static string Stored(TokenPurpose purpose) => purpose switch

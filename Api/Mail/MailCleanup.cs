@@ -13,21 +13,11 @@ internal sealed class MailCleanup(OutboxStore store, TimeProvider time, IOptions
 
     public TimeSpan Interval => options.Value.CleanupInterval;
 
-    /// <summary>Deletes batches until a batch comes back short, resting after each full batch as long as it took.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    public Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var finishedBefore = time.GetUtcNow().UtcDateTime - options.Value.SentRetention;
-        var total = 0;
-        while (true)
-        {
-            var started = time.GetTimestamp();
-            var deleted = await store.DeleteFinishedBatchAsync(finishedBefore, options.Value.CleanupBatchSize, cancellationToken);
-            total += deleted;
-            if (deleted < options.Value.CleanupBatchSize)
-            {
-                return total;
-            }
-            await Task.Delay(time.GetElapsedTime(started), time, cancellationToken);
-        }
+        return CleanupBatches.RunAsync(
+            token => store.DeleteFinishedBatchAsync(finishedBefore, options.Value.CleanupBatchSize, token),
+            options.Value.CleanupBatchSize, time, cancellationToken);
     }
 }

@@ -13,24 +13,6 @@ public sealed class SessionCleanup(SessionStore sessions, TimeProvider time, IOp
 
     public TimeSpan Interval => options.Value.CleanupInterval;
 
-    /// <summary>
-    /// Deletes batches until a batch comes back short, resting after each full batch as long as that batch took. A
-    /// backlog (say, a million sessions expiring after a campaign) is then worked off at half speed instead of taking
-    /// the CPU that requests need (bench/README.md has the measurements).
-    /// </summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
-    {
-        var total = 0;
-        while (true)
-        {
-            var started = time.GetTimestamp();
-            var deleted = await sessions.DeleteExpiredBatchAsync(cancellationToken);
-            total += deleted;
-            if (deleted < options.Value.CleanupBatchSize)
-            {
-                return total;
-            }
-            await Task.Delay(time.GetElapsedTime(started), time, cancellationToken);
-        }
-    }
+    public Task<int> RunOnceAsync(CancellationToken cancellationToken) =>
+        CleanupBatches.RunAsync(sessions.DeleteExpiredBatchAsync, options.Value.CleanupBatchSize, time, cancellationToken);
 }
