@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using Api.Auth;
 using Api.Tests.Infrastructure;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace Api.Tests.Auth;
@@ -26,8 +24,7 @@ public sealed class AccountEnumerationTests(ApiFixture fixture, Xunit.Abstractio
     [InlineData("/email/verify/resend")]
     public async Task A_request_for_a_link_runs_the_same_statements_with_the_same_answer_and_timing_whether_or_not_the_account_exists(string path)
     {
-        using var api = fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            services.Remove(services.Single(s => s.ServiceType == typeof(IHostedService) && s.ImplementationType == typeof(AccountRequestWorker)))));
+        using var api = fixture.Factory.Without<AccountRequestWorker>();
         using var client = api.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost") });
         var database = new NpgsqlConnectionStringBuilder(fixture.Factory.ConnectionString) { NoResetOnClose = true }.ConnectionString;
         await TestSql.ExecuteSqlAsync(database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");

@@ -5,7 +5,6 @@ using Api.Auth;
 using Api.Sessions;
 using Api.Tests.Infrastructure;
 using Api.Tests.Mail;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Api.Tests.Auth;
@@ -421,8 +420,7 @@ public sealed class AccountRequestCapTests(SmallRequestQueueFixture fixture) : I
     [Fact]
     public async Task Requests_beyond_the_cap_are_answered_alike_and_never_stored()
     {
-        await using var api = fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            services.Remove(services.Single(s => s.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && s.ImplementationType == typeof(AccountRequestWorker)))));
+        await using var api = fixture.Factory.Without<AccountRequestWorker>();
         using var client = api.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost") });
 
         var answers = new List<string>();

@@ -35,6 +35,16 @@ public sealed class RequireAuthTests(ApiFixture api) : IClassFixture<ApiFixture>
         }
     }
 
+    [Theory]
+    [MemberData(nameof(HostileCookieHeaders))]
+    public async Task The_session_check_answers_any_cookie_header_with_200_not_authenticated(string? cookieHeader)
+    {
+        using var response = await _client.SendWithCookieAsync(HttpMethod.Get, "/session", cookieHeader);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("{\"authenticated\":false}", await response.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task No_cookie_is_session_required_and_a_cookie_whose_session_ended_is_session_expired()
     {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Api.Tests.Infrastructure;
@@ -49,6 +50,11 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
             services.AddSingleton<IStartupFilter, PeerAddressStartupFilter>();
         });
     }
+
+    /// <summary>This API without the background service <typeparamref name="T"/>, so what requests do alone can be seen.</summary>
+    public WebApplicationFactory<Program> Without<T>() where T : IHostedService =>
+        WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.Remove(services.Single(s => s.ServiceType == typeof(IHostedService) && s.ImplementationType == typeof(T)))));
 
     /// <summary>A client that keeps no cookies: tests send exactly the Cookie header they mean to.</summary>
     public HttpClient CreateBareClient() =>
