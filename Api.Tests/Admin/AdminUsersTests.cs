@@ -45,7 +45,7 @@ public sealed class AdminUsersTests(ApiFixture api) : IClassFixture<ApiFixture>
         Assert.True(page.GetProperty("total").GetInt64() >= 5);
         var items = page.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(2, items.Count);
-        Assert.Equal(["id", "email", "name", "role", "createdAt", "disabledAt", "emailVerifiedAt"], items[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["id", "email", "name", "role", "createdAt", "disabledAt", "emailVerifiedAt", "twoFactorEnabled"], items[0].EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]

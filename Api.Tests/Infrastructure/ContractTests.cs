@@ -130,7 +130,7 @@ public sealed class ContractTests(ApiFixture api) : IClassFixture<ApiFixture>
 
         // A response: every property is always present, nullable only where it can be null, open to later additions.
         var user = schemas.GetProperty("UserResponse");
-        Assert.Equal(["email", "emailVerified", "id", "name", "role"], Required(user));
+        Assert.Equal(["email", "emailVerified", "id", "name", "role", "twoFactorEnabled"], Required(user));
         Assert.False(user.GetProperty("properties").GetProperty("email").TryGetProperty("nullable", out _));
         Assert.False(user.TryGetProperty("additionalProperties", out _));
         Assert.Equal(["admin", "user"], user.GetProperty("properties").GetProperty("role").GetProperty("enum").EnumerateArray().Select(r => r.GetString()!).Order());

@@ -18,7 +18,7 @@ public sealed class ProfileTests(ApiFixture api) : IClassFixture<ApiFixture>
         using var response = await _client.GetWithSessionAsync("/profile", token);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var profile = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(["id", "email", "name", "role", "emailVerified", "createdAt"], profile.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["id", "email", "name", "role", "emailVerified", "twoFactorEnabled", "createdAt"], profile.EnumerateObject().Select(p => p.Name));
         Assert.Equal(user.Id, profile.GetProperty("id").GetInt64());
         Assert.Equal(user.Email, profile.GetProperty("email").GetString());
         Assert.Equal(api.Factory.Clock.GetUtcNow().UtcDateTime, profile.GetProperty("createdAt").GetDateTime().ToUniversalTime());

@@ -35,6 +35,12 @@ public static class AdminEndpoints
             .WithSummary("Log the user out everywhere.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        group.MapDelete("/users/{id:long}/2fa", ResetTwoFactor)
+            .WithName("ResetUserTwoFactor")
+            .WithSummary("Turn off a user's two-factor authentication (a lost authenticator and no recovery codes left): their recovery codes die and they are logged out everywhere.")
+            .WithDescription("204 also when it was off. The user can then log in with their password alone and set up a new authenticator.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         return routes;
     }
 
@@ -65,6 +71,15 @@ public static class AdminEndpoints
         {
             AdminResult<int>.Applied => TypedResults.NoContent(),
             AdminResult<int>.Refused(var reason) => Refusal(reason, http),
+            _ => throw new UnreachableException(),
+        };
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> ResetTwoFactor(
+        long id, HttpContext http, CurrentSession current, UserAdministration administration) =>
+        await administration.ResetTwoFactorAsync(Actor(current), id) switch
+        {
+            AdminResult<bool>.Applied => TypedResults.NoContent(),
+            AdminResult<bool>.Refused(var reason) => Refusal(reason, http),
             _ => throw new UnreachableException(),
         };
 

@@ -1,5 +1,6 @@
 using Api.Auth;
 using Api.Sessions;
+using Api.TwoFactor;
 using Api.Users;
 using Npgsql;
 
@@ -85,8 +86,35 @@ public sealed class UserAdministration(
             await LoginThrottle.ForgetDevicesAsync(transaction, userId);
             await AccountTokenStore.DeleteForUserAsync(transaction, userId);
         }
+        var twoFactorEnabled = await TwoFactorStore.LockIfEnabledAsync(transaction, userId);
         await transaction.CommitAsync();
-        return new AdminResult<AdminUserResponse>.Applied(new AdminUserResponse(updated.Id, updated.Email, updated.Name, updated.Role, updated.CreatedAt, updated.DisabledAt, updated.EmailVerifiedAt));
+        return new AdminResult<AdminUserResponse>.Applied(new AdminUserResponse(
+            updated.Id, updated.Email, updated.Name, updated.Role, updated.CreatedAt, updated.DisabledAt, updated.EmailVerifiedAt, twoFactorEnabled));
+    }
+
+    /// <summary>
+    /// Removes the user's second factor and recovery codes; applied with whether it was on. When it was, every session of
+    /// theirs ends too: whoever asked an admin to reset it may not be the only one holding a session.
+    /// </summary>
+    public async Task<AdminResult<bool>> ResetTwoFactorAsync(AdminActor actor, long userId)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await AdminLock.BeginAsync(connection, actor);
+        if (transaction is null)
+        {
+            return AdminRefusal.ActorNoLongerAdmin;
+        }
+        if (await UserStore.LockAsync(transaction, userId) is null)
+        {
+            return AdminRefusal.NotFound;
+        }
+        var wasOn = await TwoFactorStore.DeleteAsync(transaction, userId);
+        if (wasOn)
+        {
+            await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+        }
+        await transaction.CommitAsync();
+        return new AdminResult<bool>.Applied(wasOn);
     }
 
     /// <summary>Ends every session of the user; applied with how many there were.</summary>

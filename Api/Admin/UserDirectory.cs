@@ -6,23 +6,28 @@ using Npgsql;
 
 namespace Api.Admin;
 
-public sealed record AdminUserResponse(long Id, string Email, string Name, [property: AllowedValues(Roles.User, Roles.Admin)] string Role, DateTime CreatedAt, DateTime? DisabledAt, DateTime? EmailVerifiedAt);
+public sealed record AdminUserResponse(long Id, string Email, string Name, [property: AllowedValues(Roles.User, Roles.Admin)] string Role, DateTime CreatedAt, DateTime? DisabledAt, DateTime? EmailVerifiedAt, bool TwoFactorEnabled);
 
 public sealed record PageResponse<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
 
 /// <summary>Read side of user administration; selects no password hash, so none can leak into a response.</summary>
 public sealed class UserDirectory(NpgsqlDataSource dataSource)
 {
+    private const string Columns = """
+        id, email, name, role, created_at, disabled_at, email_verified_at,
+        EXISTS (SELECT 1 FROM two_factor tf WHERE tf.user_id = users.id AND tf.enabled_at IS NOT NULL) AS two_factor_enabled
+        """;
+
     public async Task<PageResponse<AdminUserResponse>> ListAsync(string? search, int page, int pageSize)
     {
         var pattern = string.IsNullOrEmpty(search) ? null : "%" + EscapeLike(search) + "%";
         return await dataSource.ReadAsync(async connection =>
         {
-            await using var results = await connection.QueryMultipleAsync("""
+            await using var results = await connection.QueryMultipleAsync($"""
             SELECT count(*) FROM users
             WHERE @pattern::text IS NULL OR email ILIKE @pattern OR name ILIKE @pattern;
 
-            SELECT id, email, name, role, created_at, disabled_at, email_verified_at FROM users
+            SELECT {Columns} FROM users
             WHERE @pattern::text IS NULL OR email ILIKE @pattern OR name ILIKE @pattern
             ORDER BY id
             LIMIT @pageSize OFFSET @offset;
@@ -35,7 +40,7 @@ public sealed class UserDirectory(NpgsqlDataSource dataSource)
 
     public Task<AdminUserResponse?> FindAsync(long id) =>
         dataSource.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<AdminUserResponse>(
-            "SELECT id, email, name, role, created_at, disabled_at, email_verified_at FROM users WHERE id = @id", new { id }));
+            $"SELECT {Columns} FROM users WHERE id = @id", new { id }));
 
     // A search for "50%" or "a_b" means those characters literally.
     private static string EscapeLike(string value) =>

@@ -14,6 +14,7 @@ public static class AuthConfiguration
         builder.Services.AddSingleton<DeviceCookie>();
         builder.Services.AddSingleton<Registration>();
         builder.Services.AddSingleton<PasswordChange>();
+        builder.Services.AddSingleton<TwoFactorChanges>();
         builder.Services.AddSingleton<Infrastructure.ICleanupTask>(sp => sp.GetRequiredService<LoginThrottle>());
         builder.Services.AddOptions<RegistrationOptions>().BindConfiguration(RegistrationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 

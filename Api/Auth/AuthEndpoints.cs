@@ -16,7 +16,9 @@ public static class AuthEndpoints
         group.MapPost("/login", Login)
             .WithName("Login")
             .WithSummary("Log in: checks the credentials and sets a new session cookie.")
-            .WithDescription("Any session the request carried is ended first. Unknown email, wrong password and disabled account all get the same 401.")
+            .WithDescription("Any session the request carried is ended first. Unknown email, wrong password and disabled account all get the same 401 invalid_credentials. "
+                + "With two-factor authentication on, a right password alone gets 401 two_factor_required: send it again with twoFactorCode or twoFactorRecoveryCode. "
+                + "A wrong or reused code gets 401 two_factor_invalid and counts against the lockout like a wrong password.")
             .WithValidation<LoginRequest>()
             .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -58,7 +60,7 @@ public static class AuthEndpoints
     {
         var carriedSession = await issuer.EndCarriedSessionAsync(http);
 
-        var result = await credentials.CheckAsync(request.Email!, request.Password!, http);
+        var result = await credentials.CheckAsync(request.Email!, request.Password!, request.SecondFactor(), http);
         // Told only to whoever knows the password, so it reveals nothing about which accounts exist.
         var unverified = result is CredentialResult.Valid(var valid) && valid.EmailVerifiedAt is null && registration.RequiresVerifiedEmail;
         if (result is not CredentialResult.Valid(var user) || unverified)
@@ -72,17 +74,19 @@ public static class AuthEndpoints
                 CredentialResult.Locked(var retryAfter) => Problems.TooManyAttempts(http, retryAfter),
                 CredentialResult.Busy => Problems.PasswordCheckBusy(http),
                 CredentialResult.Valid => Problems.EmailNotVerified(),
+                CredentialResult.SecondFactorRequired => Problems.TwoFactorRequired(),
+                CredentialResult.SecondFactorWrong => Problems.TwoFactorInvalid(),
                 _ => Problems.InvalidCredentials(),
             };
         }
 
-        if (!await issuer.StartAsync(http, user.Id, request.RememberMe, user.PasswordHash))
+        if (!await issuer.StartAsync(http, user.Id, request.RememberMe, user.PasswordHash, secondFactorChecked: user.TwoFactorEnabled))
         {
-            // The password was reset or changed, or the account disabled, while it was being checked.
+            // The password was reset or changed, the account disabled or a second factor turned on while it was being checked.
             return Problems.InvalidCredentials();
         }
         await devices.TrustAsync(http, user.Id);
-        return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role, user.EmailVerifiedAt is not null)));
+        return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role, user.EmailVerifiedAt is not null, user.TwoFactorEnabled)));
     }
 
     public static async Task<Ok<SessionState>> GetSession(HttpContext http, SessionResolver resolver) =>
@@ -111,7 +115,7 @@ public static class AuthEndpoints
             await issuer.EndCarriedSessionAsync(http);
             await devices.TrustAsync(http, id);
         }
-        return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, user.Email!, user.Name!, Roles.User, EmailVerified: false)));
+        return TypedResults.Created("/profile", new LoginResponse(new UserResponse(id, user.Email!, user.Name!, Roles.User, EmailVerified: false, TwoFactorEnabled: false)));
     }
 
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePassword(
@@ -127,7 +131,7 @@ public static class AuthEndpoints
                 // Never 401 here: an SPA reads 401 as "logged out", and the session is fine.
                 return Problems.TooManyAttempts(http, retryAfter);
             case CredentialResult.Invalid:
-                return Problems.Field("currentPassword", "The current password is wrong.", ProblemCodes.CurrentPasswordWrong);
+                return Problems.CurrentPasswordWrong();
         }
 
         var (ran, newHash) = await limiter.TryRunAsync(() => hasher.Hash(request.NewPassword!), http.RequestAborted);

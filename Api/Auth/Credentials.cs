@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Api.Passwords;
+using Api.TwoFactor;
 using Api.Users;
 
 namespace Api.Auth;
@@ -14,6 +15,12 @@ public abstract record CredentialResult
 
     public sealed record Locked(TimeSpan RetryAfter) : CredentialResult;
 
+    /// <summary>The password was right, but the account has a second factor and none was offered.</summary>
+    public sealed record SecondFactorRequired : CredentialResult;
+
+    /// <summary>The password was right, but the second factor offered was wrong or already used.</summary>
+    public sealed record SecondFactorWrong : CredentialResult;
+
     /// <summary>No bcrypt slot freed up in time.</summary>
     public sealed record Busy : CredentialResult;
 }
@@ -22,25 +29,28 @@ public abstract record CredentialResult
 /// The one place a password is checked, for login and for every authenticated action that asks for the current password.
 /// Each check draws on the throttle: an account's budget, or the budget of a browser the account trusts (device cookie).
 /// Unknown users, wrong passwords and disabled accounts take the same path and the same bcrypt work, so neither the
-/// answer nor its timing tells which one it was.
+/// answer nor its timing tells which one it was. Where a second factor is asked for, the attempt counts as a failure
+/// until it is right too: guessing codes draws on the same budget as guessing passwords.
 /// </summary>
-public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter)
+public sealed class Credentials(
+    LoginThrottle throttle, DeviceCookie devices, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter, SecondFactor secondFactors)
 {
     // Verified against when the email is unknown, at the current cost, so an unknown email costs one bcrypt like a known one.
     private readonly Lazy<string> _dummyHash = new(() => hasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
 
-    /// <summary>Checks a login: the account named by <paramref name="email"/>.</summary>
-    public Task<CredentialResult> CheckAsync(string email, string password, HttpContext http) =>
-        CheckAsync(email, userId: null, password, http);
+    /// <summary>Checks a login: the account named by <paramref name="email"/>, and its second factor if it has one.</summary>
+    public Task<CredentialResult> CheckAsync(string email, string password, SecondFactorProof secondFactor, HttpContext http) =>
+        CheckAsync(email, userId: null, password, secondFactor, http);
 
     /// <summary>
-    /// Checks the current password of a signed-in user, under the same throttle as login. The caller is about to replace
-    /// the hash, so an outdated one is not upgraded here.
+    /// Checks the current password of a signed-in user, under the same throttle as login, and with a
+    /// <paramref name="secondFactor"/> also their second factor if it is on. An outdated hash is not upgraded here: the
+    /// password is either about to be replaced or only guards a setting.
     /// </summary>
-    public Task<CredentialResult> CheckAsync(long userId, string password, HttpContext http) =>
-        CheckAsync(email: null, userId, password, http);
+    public Task<CredentialResult> CheckAsync(long userId, string password, HttpContext http, SecondFactorProof? secondFactor = null) =>
+        CheckAsync(email: null, userId, password, secondFactor, http);
 
-    private async Task<CredentialResult> CheckAsync(string? email, long? userId, string password, HttpContext http)
+    private async Task<CredentialResult> CheckAsync(string? email, long? userId, string password, SecondFactorProof? secondFactor, HttpContext http)
     {
         var deviceHash = devices.Read(http.Request);
         var lookup = await throttle.LookupAsync(email, userId, deviceHash);
@@ -82,6 +92,18 @@ public sealed class Credentials(LoginThrottle throttle, DeviceCookie devices, Us
         {
             // The reserved attempt stays counted: that is the failure.
             return new CredentialResult.Invalid();
+        }
+        if (secondFactor is not null && user.TwoFactorEnabled)
+        {
+            // As for a wrong password, the reserved attempt stays counted until the second factor is right as well.
+            if (secondFactor.IsEmpty)
+            {
+                return new CredentialResult.SecondFactorRequired();
+            }
+            if (!await secondFactors.VerifyAsync(user.Id, secondFactor))
+            {
+                return new CredentialResult.SecondFactorWrong();
+            }
         }
 
         await throttle.ClearAsync(reservation);

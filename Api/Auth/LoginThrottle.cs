@@ -58,6 +58,7 @@ public sealed class LoginLookup
     public string? PasswordHash { get; init; }
     public DateTime? DisabledAt { get; init; }
     public DateTime? EmailVerifiedAt { get; init; }
+    public bool TwoFactorEnabled { get; init; }
     public DateTime? AccountLockedUntil { get; init; }
 
     /// <summary>The request's device cookie vouches for this user.</summary>
@@ -65,7 +66,7 @@ public sealed class LoginLookup
     public DateTime? DeviceLockedUntil { get; init; }
 
     public UserCredentials? User => Id is { } id
-        ? new UserCredentials { Id = id, Email = Email!, Name = Name!, Role = Role!, PasswordHash = PasswordHash!, DisabledAt = DisabledAt, EmailVerifiedAt = EmailVerifiedAt }
+        ? new UserCredentials { Id = id, Email = Email!, Name = Name!, Role = Role!, PasswordHash = PasswordHash!, DisabledAt = DisabledAt, EmailVerifiedAt = EmailVerifiedAt, TwoFactorEnabled = TwoFactorEnabled }
         : null;
 }
 
@@ -109,10 +110,12 @@ public sealed class LoginThrottle(NpgsqlDataSource dataSource, TimeProvider time
                 SELECT CASE WHEN @userId::bigint IS NULL THEN email_key(@email::text)
                             ELSE (SELECT email_key FROM users WHERE id = @userId) END AS email_key)
             SELECT k.email_key, u.id, u.email, u.name, u.role, u.password_hash, u.disabled_at, u.email_verified_at,
+                   tf.user_id IS NOT NULL AS two_factor_enabled,
                    t.locked_until AS account_locked_until,
                    d.user_id IS NOT NULL AS device_trusted, d.locked_until AS device_locked_until
             FROM k
             LEFT JOIN users u ON u.email_key = k.email_key
+            LEFT JOIN two_factor tf ON tf.user_id = u.id AND tf.enabled_at IS NOT NULL
             LEFT JOIN login_throttle t ON t.email_key = k.email_key
             LEFT JOIN login_devices d ON d.token_hash = @deviceHash AND d.user_id = u.id AND d.expires_at > @now
             """, new { email, userId, deviceHash, now = Now() }));

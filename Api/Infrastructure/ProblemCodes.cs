@@ -24,6 +24,11 @@ public static class ProblemCodes
     public const string CurrentPasswordWrong = "current_password_wrong";
     public const string TokenInvalid = "token_invalid";
     public const string EmailNotVerified = "email_not_verified";
+    public const string TwoFactorRequired = "two_factor_required";
+    public const string TwoFactorInvalid = "two_factor_invalid";
+    public const string TwoFactorAlreadyEnabled = "two_factor_already_enabled";
+    public const string TwoFactorNotEnabled = "two_factor_not_enabled";
+    public const string TwoFactorSetupRequired = "two_factor_setup_required";
     public const string ValidationFailed = "validation_failed";
     public const string UnknownField = "unknown_field";
     public const string DuplicateField = "duplicate_field";
@@ -38,7 +43,8 @@ public static class ProblemCodes
     [
         InvalidCredentials, SessionRequired, SessionExpired, ForbiddenRole, CrossOriginRefused, AccountLocked, RateLimited,
         PasswordCheckBusy, DatabaseUnavailable, EmailTaken, AdminSelfLockout, UserNotFound, SessionNotFound,
-        CurrentPasswordWrong, TokenInvalid, EmailNotVerified, ValidationFailed, UnknownField, DuplicateField, MalformedRequest, BodyTooLarge,
+        CurrentPasswordWrong, TokenInvalid, EmailNotVerified, TwoFactorRequired, TwoFactorInvalid, TwoFactorAlreadyEnabled,
+        TwoFactorNotEnabled, TwoFactorSetupRequired, ValidationFailed, UnknownField, DuplicateField, MalformedRequest, BodyTooLarge,
         UnsupportedMediaType, NotFound, MethodNotAllowed, InternalError,
     ];
 

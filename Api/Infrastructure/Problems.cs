@@ -30,6 +30,35 @@ public static class Problems
         Problem(StatusCodes.Status403Forbidden, ProblemCodes.EmailNotVerified, "Email not verified",
             "Confirm your email address with the link we mailed you, then log in. POST /email/verify/resend sends a new link.");
 
+    /// <summary>The password was right and the account has a second factor: the client asks for a code and logs in again with it.</summary>
+    public static ProblemHttpResult TwoFactorRequired() =>
+        Problem(StatusCodes.Status401Unauthorized, ProblemCodes.TwoFactorRequired, "Second factor required",
+            "Enter the code from your authenticator app (twoFactorCode) or one of your recovery codes (twoFactorRecoveryCode), and log in again.");
+
+    /// <summary>At login: the code offered is wrong, expired or was already used. No session, and the attempt counts.</summary>
+    public static ProblemHttpResult TwoFactorInvalid() =>
+        Problem(StatusCodes.Status401Unauthorized, ProblemCodes.TwoFactorInvalid, "Invalid second factor",
+            "The code is wrong, expired or was already used. Wait for the next code from your authenticator app, or use a recovery code.");
+
+    /// <summary>On a signed-in user's own settings: the code is wrong, as a field error (never 401, which an SPA reads as "logged out").</summary>
+    public static ValidationProblem TwoFactorCodeWrong() =>
+        Field("code", "The code is wrong, expired or was already used.", ProblemCodes.TwoFactorInvalid);
+
+    public static ProblemHttpResult TwoFactorAlreadyEnabled() =>
+        Problem(StatusCodes.Status409Conflict, ProblemCodes.TwoFactorAlreadyEnabled, "Two-factor authentication is already on",
+            "Turn it off first (POST /profile/2fa/disable) to set up another authenticator.");
+
+    public static ProblemHttpResult TwoFactorNotEnabled() =>
+        Problem(StatusCodes.Status409Conflict, ProblemCodes.TwoFactorNotEnabled, "Two-factor authentication is off",
+            "There is no second factor to change: set one up with POST /profile/2fa/setup.");
+
+    public static ProblemHttpResult TwoFactorSetupRequired() =>
+        Problem(StatusCodes.Status409Conflict, ProblemCodes.TwoFactorSetupRequired, "No authenticator is being set up",
+            "Start with POST /profile/2fa/setup, add the key to your authenticator app, then enable it with a code.");
+
+    public static ValidationProblem CurrentPasswordWrong() =>
+        Field("currentPassword", "The current password is wrong.", ProblemCodes.CurrentPasswordWrong);
+
     /// <summary>A mailed token that is unknown, used, superseded or expired: one answer for all, as a field error.</summary>
     public static ValidationProblem TokenInvalid() =>
         Field("token", "This link is invalid or has expired. Ask for a new one.", ProblemCodes.TokenInvalid);

@@ -12,6 +12,7 @@ public sealed class AuthenticatedSession
     public required DateTime UserCreatedAt { get; init; }
     public DateTime? DisabledAt { get; init; }
     public DateTime? EmailVerifiedAt { get; init; }
+    public bool TwoFactorEnabled { get; init; }
     public required DateTime SessionCreatedAt { get; init; }
     public required DateTime LastSeenAt { get; init; }
     public required DateTime ExpiresAt { get; init; }

@@ -45,12 +45,14 @@ public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie, D
     }
 
     /// <summary>
-    /// Creates a session for a user whose password was just checked against <paramref name="checkedPasswordHash"/>, and
-    /// sets its cookie; false, with no session, when the password or the account changed since (a reset, a disabling).
+    /// Creates a session for a user whose password was just checked against <paramref name="checkedPasswordHash"/> (and
+    /// their second factor, when <paramref name="secondFactorChecked"/>), and sets its cookie; false, with no session,
+    /// when the password or the account changed since (a reset, a disabling, a second factor turned on).
     /// </summary>
-    public async Task<bool> StartAsync(HttpContext http, long userId, bool rememberMe, string checkedPasswordHash)
+    public async Task<bool> StartAsync(HttpContext http, long userId, bool rememberMe, string checkedPasswordHash, bool secondFactorChecked)
     {
-        if (await sessions.CreateAsync(userId, rememberMe, UserAgent(http), http.Connection.RemoteIpAddress, whilePasswordHash: checkedPasswordHash) is not { } session)
+        if (await sessions.CreateAsync(userId, rememberMe, UserAgent(http), http.Connection.RemoteIpAddress,
+                whilePasswordHash: checkedPasswordHash, secondFactorChecked: secondFactorChecked) is not { } session)
         {
             return false;
         }

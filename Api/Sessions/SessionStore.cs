@@ -29,10 +29,13 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
     /// Creates a session; only the token's hash is stored. Joins <paramref name="transaction"/> when given. With
     /// <paramref name="whilePasswordHash"/>, only while the user still has that hash and is not disabled (null otherwise):
     /// a login whose password was checked just before a reset, a password change or a disabling committed must not
-    /// get a session after that change ended all the others.
+    /// get a session after that change ended all the others. Unless <paramref name="secondFactorChecked"/>, it also
+    /// requires that the user has no second factor on: one turned on while the password was being checked ends every
+    /// other session, and a login that never asked for it must not outlive that.
     /// </summary>
     public async Task<NewSession?> CreateAsync(
-        long userId, bool rememberMe, string? userAgent, IPAddress? ip, NpgsqlTransaction? transaction = null, string? whilePasswordHash = null)
+        long userId, bool rememberMe, string? userAgent, IPAddress? ip, NpgsqlTransaction? transaction = null,
+        string? whilePasswordHash = null, bool secondFactorChecked = false)
     {
         var token = SecretToken.Create();
         var now = time.GetUtcNow().UtcDateTime;
@@ -42,7 +45,9 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
             INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, remember_me, user_agent, ip)
             SELECT @TokenHash, id, @Now, @Now, @ExpiresAt, @AbsoluteExpiresAt, @RememberMe, @UserAgent, @Ip
             FROM users
-            WHERE id = @UserId AND (@WhilePasswordHash::text IS NULL OR (password_hash = @WhilePasswordHash AND disabled_at IS NULL))
+            WHERE id = @UserId
+              AND (@WhilePasswordHash::text IS NULL OR (password_hash = @WhilePasswordHash AND disabled_at IS NULL
+                   AND (@SecondFactorChecked OR NOT EXISTS (SELECT 1 FROM two_factor WHERE user_id = @UserId AND enabled_at IS NOT NULL))))
             RETURNING id
             """;
         var parameters = new
@@ -56,6 +61,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
             UserAgent = userAgent is null ? null : Text.Storable(userAgent, MaxUserAgentLength),
             Ip = ip,
             WhilePasswordHash = whilePasswordHash,
+            SecondFactorChecked = secondFactorChecked,
         };
         Guid? id;
         if (transaction is not null)
@@ -72,7 +78,8 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
 
     private const string AuthenticatedSessionColumns = """
         s.id AS session_id, s.user_id, u.email, u.name, u.role, u.created_at AS user_created_at, u.disabled_at, u.email_verified_at,
-        s.created_at AS session_created_at, s.last_seen_at, s.expires_at, s.absolute_expires_at, s.remember_me
+        s.created_at AS session_created_at, s.last_seen_at, s.expires_at, s.absolute_expires_at, s.remember_me,
+        EXISTS (SELECT 1 FROM two_factor tf WHERE tf.user_id = s.user_id AND tf.enabled_at IS NOT NULL) AS two_factor_enabled
         """;
 
     /// <summary>The hot path: cookie hash to session and its user's current role and state, in one round trip, prepared.</summary>

@@ -15,6 +15,9 @@ public sealed class UserCredentials
     public DateTime? DisabledAt { get; init; }
     public DateTime? EmailVerifiedAt { get; init; }
 
+    /// <summary>A second factor is on: a right password alone does not log in.</summary>
+    public bool TwoFactorEnabled { get; init; }
+
     public UserCredentials WithPasswordHash(string passwordHash) => new()
     {
         Id = Id,
@@ -24,6 +27,7 @@ public sealed class UserCredentials
         PasswordHash = passwordHash,
         DisabledAt = DisabledAt,
         EmailVerifiedAt = EmailVerifiedAt,
+        TwoFactorEnabled = TwoFactorEnabled,
     };
 }
 

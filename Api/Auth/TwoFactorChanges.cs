@@ -1,0 +1,48 @@
+using Api.Sessions;
+using Api.TwoFactor;
+using Npgsql;
+
+namespace Api.Auth;
+
+/// <summary>
+/// Turning a second factor on or off, or replacing its recovery codes, changes what it takes to be this user: in the
+/// same transaction every other session of the user ends, so a session someone else holds (a stolen cookie, a
+/// forgotten browser) does not outlive the change. The session making the change stays.
+/// </summary>
+public sealed class TwoFactorChanges(NpgsqlDataSource dataSource, SessionStore sessions, TimeProvider time)
+{
+    /// <summary>False when <paramref name="keyProtected"/> is no longer the pending key (set up again, or enabled meanwhile).</summary>
+    public Task<bool> EnableAsync(AuthenticatedSession session, string keyProtected, long timeStep, IReadOnlyList<byte[]> recoveryCodeHashes) =>
+        ChangeAsync(session, async transaction =>
+            await TwoFactorStore.EnableAsync(transaction, session.UserId, keyProtected, timeStep, time.GetUtcNow().UtcDateTime)
+            && await ReplaceRecoveryCodesAsync(transaction, session.UserId, recoveryCodeHashes));
+
+    /// <summary>False when the second factor was already off.</summary>
+    public Task<bool> DisableAsync(AuthenticatedSession session) =>
+        ChangeAsync(session, transaction => TwoFactorStore.DeleteAsync(transaction, session.UserId));
+
+    /// <summary>False when the second factor was turned off meanwhile.</summary>
+    public Task<bool> ReplaceRecoveryCodesAsync(AuthenticatedSession session, IReadOnlyList<byte[]> recoveryCodeHashes) =>
+        ChangeAsync(session, async transaction =>
+            await TwoFactorStore.LockIfEnabledAsync(transaction, session.UserId)
+            && await ReplaceRecoveryCodesAsync(transaction, session.UserId, recoveryCodeHashes));
+
+    private static async Task<bool> ReplaceRecoveryCodesAsync(NpgsqlTransaction transaction, long userId, IReadOnlyList<byte[]> hashes)
+    {
+        await TwoFactorStore.ReplaceRecoveryCodesAsync(transaction, userId, hashes);
+        return true;
+    }
+
+    private async Task<bool> ChangeAsync(AuthenticatedSession session, Func<NpgsqlTransaction, Task<bool>> change)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        if (!await change(transaction))
+        {
+            return false;
+        }
+        await sessions.DeleteAllForUserAsync(session.UserId, keep: session.SessionId, transaction: transaction);
+        await transaction.CommitAsync();
+        return true;
+    }
+}
