@@ -66,7 +66,7 @@ public sealed partial class SharedKeys(IDataProtectionProvider provider, ILogger
         {
             return _protector.Unprotect(Convert.FromBase64String(keyProtected));
         }
-        catch (System.Security.Cryptography.CryptographicException e)
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FormatException)
         {
             LogUnreadable(logger, e);
             return null;
