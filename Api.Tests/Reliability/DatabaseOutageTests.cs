@@ -235,6 +235,12 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         (HttpMethod.Post, "/email/verify/resend", JsonContent.Create(new { email = user.Email })),
         (HttpMethod.Post, "/password/reset", JsonContent.Create(new { token = new string('A', 43), newPassword = "a long enough password" })),
         (HttpMethod.Post, "/email/verify", JsonContent.Create(new { token = new string('A', 43) })),
+        (HttpMethod.Post, "/login", JsonContent.Create(new { user.Email, user.Password, twoFactorCode = "123456" })),
+        (HttpMethod.Get, "/profile/2fa", null),
+        (HttpMethod.Post, "/profile/2fa/setup", JsonContent.Create(new { currentPassword = user.Password })),
+        (HttpMethod.Post, "/profile/2fa/enable", JsonContent.Create(new { code = "123456" })),
+        (HttpMethod.Post, "/profile/2fa/disable", JsonContent.Create(new { currentPassword = user.Password, code = "123456" })),
+        (HttpMethod.Post, "/profile/2fa/recovery-codes", JsonContent.Create(new { currentPassword = user.Password, code = "123456" })),
     ];
 
     private static async Task EventuallyOkAsync(HttpClient client, string token)

@@ -28,6 +28,12 @@ public sealed class HostileValueTests(ApiFixture api) : IClassFixture<ApiFixture
         ("POST", "/password/reset", """{"token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","newPassword":"a long enough password"}""", false),
         ("POST", "/email/verify", """{"token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}""", false),
         ("POST", "/email/verify/resend", """{"email":"someone@example.com"}""", false),
+        ("POST", "/login", """{"email":"someone@example.com","password":"a long enough password","twoFactorCode":"123456"}""", false),
+        ("POST", "/login", """{"email":"someone@example.com","password":"a long enough password","twoFactorRecoveryCode":"abcd-efgh-ijkl-mnop"}""", false),
+        ("POST", "/profile/2fa/setup", """{"currentPassword":"{password}"}""", true),
+        ("POST", "/profile/2fa/enable", """{"code":"123456"}""", true),
+        ("POST", "/profile/2fa/disable", """{"currentPassword":"{password}","code":"abcd-efgh-ijkl-mnop"}""", true),
+        ("POST", "/profile/2fa/recovery-codes", """{"currentPassword":"{password}","code":"123456"}""", true),
     ];
 
     /// <summary>Addresses no mail can be sent to, though each contains an @: a display name, a list, a comment, a route.</summary>

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Api.Tests.Infrastructure;
+using Api.Tests.TwoFactor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -165,6 +168,52 @@ public sealed class LogRedactionTests(TraceLoggingFixture api) : IClassFixture<T
         foreach (var password in new[] { "log-canary-password-8f3a", "wrong-canary-password-51c2", "new-canary-password-77d0" })
         {
             Assert.DoesNotContain(password, logs, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Logs_of_the_whole_two_factor_life_never_contain_a_key_a_code_or_a_recovery_code()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        var token = await _client.LoginAsync(user);
+        api.Factory.Logs.Clear();
+
+        var (app, codes) = await _client.EnableTwoFactorAsync(api.Factory, token, user);
+        var used = new List<string>();
+        foreach (var offset in new[] { 0, 30 })
+        {
+            var code = app.Code(TimeSpan.FromSeconds(offset));
+            used.Add(code);
+            using var login = await _client.LoginWithSecondFactorAsync(user, code: code);
+        }
+        using (var recovery = await _client.LoginWithSecondFactorAsync(user, recoveryCode: codes[0])) { }
+        using (var wrong = await _client.LoginWithSecondFactorAsync(user, recoveryCode: codes[0])) { }
+        app.NextStep();
+        app.NextStep();
+        var regenerateCode = app.Code();
+        used.Add(regenerateCode);
+        using var regenerate = await _client.PostWithSessionAsync("/profile/2fa/recovery-codes", token, new { currentPassword = user.Password, code = regenerateCode });
+        var newCodes = (await regenerate.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString()!).ToList();
+        using (var disable = await _client.PostWithSessionAsync("/profile/2fa/disable", token, new { currentPassword = user.Password, code = newCodes[0] })) { }
+
+        var logs = string.Join("\n", api.Factory.Logs);
+        // The capture must have seen the flow, or its silence proves nothing.
+        Assert.Contains("/profile/2fa/enable", logs, StringComparison.Ordinal);
+        Assert.Contains("/profile/2fa/disable", logs, StringComparison.Ordinal);
+        Assert.Contains("FROM two_factor", logs, StringComparison.Ordinal);
+        foreach (var secret in new[] { OtpNet.Base32Encoding.ToString(app.Key), Convert.ToBase64String(app.Key), Convert.ToHexString(app.Key) })
+        {
+            Assert.DoesNotContain(secret, logs, StringComparison.OrdinalIgnoreCase);
+        }
+        foreach (var code in codes.Concat(newCodes))
+        {
+            Assert.DoesNotContain(code, logs, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(code.Replace("-", "", StringComparison.Ordinal), logs, StringComparison.OrdinalIgnoreCase);
+        }
+        foreach (var code in used)
+        {
+            // Six digits can occur inside a trace id or a duration by chance; a code never stands alone.
+            Assert.DoesNotMatch($"(?<![0-9A-Fa-f.]){code}(?![0-9A-Fa-f])", logs);
         }
     }
 }
