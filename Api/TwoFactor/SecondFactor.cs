@@ -73,6 +73,25 @@ public sealed partial class SharedKeys(IDataProtectionProvider provider, ILogger
         }
     }
 
+    /// <summary>
+    /// The key encrypted afresh under the key ring's current key, or null when it already is (or cannot be read): after
+    /// a key ring rotation, so the certificate that protects the old keys can be retired.
+    /// </summary>
+    public string? Reprotected(string keyProtected)
+    {
+        try
+        {
+            var persisted = (IPersistedDataProtector)_protector;
+            var key = persisted.DangerousUnprotect(Convert.FromBase64String(keyProtected), ignoreRevocationErrors: true, out var requiresMigration, out _);
+            return requiresMigration ? Protect(key) : null;
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FormatException)
+        {
+            LogUnreadable(logger, e);
+            return null;
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Error, Message = "A stored two-factor key cannot be decrypted with the key ring; its user cannot sign in with a code until an admin resets their second factor")]
     private static partial void LogUnreadable(ILogger logger, Exception exception);
 }

@@ -19,6 +19,7 @@ public static class TwoFactorConfiguration
         builder.Services.AddSingleton<TwoFactorStore>();
         builder.Services.AddSingleton<SharedKeys>();
         builder.Services.AddSingleton<SecondFactor>();
+        builder.Services.AddSingleton<Infrastructure.ICliCommand, ReprotectKeysCommand>();
         return builder;
     }
 }

@@ -92,6 +92,21 @@ public sealed class TwoFactorStore(NpgsqlDataSource dataSource)
         await transaction.Connection!.ExecuteScalarAsync<bool?>(
             "SELECT true FROM two_factor WHERE user_id = @userId AND enabled_at IS NOT NULL FOR UPDATE", new { userId }, transaction) == true;
 
+    /// <summary>The next batch of stored keys by user id, for the re-encryption after a key ring rotation.</summary>
+    public Task<IReadOnlyList<(long UserId, string KeyProtected)>> KeysAfterAsync(long afterUserId, int batchSize) =>
+        dataSource.ReadAsync<IReadOnlyList<(long, string)>>(async connection => (await connection.QueryAsync<(long, string)>(
+            "SELECT user_id, key_protected FROM two_factor WHERE user_id > @afterUserId ORDER BY user_id LIMIT @batchSize",
+            new { afterUserId, batchSize })).AsList());
+
+    /// <summary>Swaps a key's ciphertext for another of the same key, unless the row changed meanwhile (a new setup).</summary>
+    public async Task<bool> ReplaceProtectedKeyAsync(long userId, string current, string replacement)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return await connection.ExecuteAsync(
+            "UPDATE two_factor SET key_protected = @replacement WHERE user_id = @userId AND key_protected = @current",
+            new { userId, current, replacement }) == 1;
+    }
+
     /// <summary>Removes the user's second factor, on or pending, and its recovery codes; false when there was none on.</summary>
     public static async Task<bool> DeleteAsync(NpgsqlTransaction transaction, long userId) =>
         await transaction.Connection!.ExecuteScalarAsync<bool>("""
