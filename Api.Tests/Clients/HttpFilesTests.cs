@@ -31,6 +31,8 @@ public sealed class HttpFilesTests(BrowserFixture browser)
         const string staffUsers = "SELECT count(*) FROM users WHERE email LIKE 'staff-%@example.com'";
         var staffBefore = await browser.Api.ScalarSqlAsync<long>(staffUsers);
 
+        // two-factor.http computes authenticator codes from the wall clock, as an app on a phone does.
+        using var wallClock = browser.Api.Clock.TickWithWallClock();
         var (exitCode, output) = await NodeTool.RunAsync("httpyac",
             ["send", .. HttpFiles().Select(file => Path.GetRelativePath(BrowserFixture.RepositoryRoot, file)), "--all", "--output", "short",
              "--env", "dev", "--var", $"host={browser.ApiUrl}", "--var", $"adminPassword={adminPassword}", "--var", $"userPassword={userPassword}"],
