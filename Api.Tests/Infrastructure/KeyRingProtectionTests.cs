@@ -9,7 +9,7 @@ namespace Api.Tests.Infrastructure;
 public sealed class KeyRingProtectionTests : IAsyncLifetime
 {
     private readonly List<ApiFactory> _instances = [];
-    private readonly string _directory = Directory.CreateTempSubdirectory("keyring-").FullName;
+    private readonly KeyRingCertificates _certificates = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -19,15 +19,15 @@ public sealed class KeyRingProtectionTests : IAsyncLifetime
         {
             await instance.DisposeAsync();
         }
-        Directory.Delete(_directory, recursive: true);
+        _certificates.Dispose();
     }
 
     [Fact]
     public async Task Keys_are_stored_encrypted_readable_only_with_the_certificate_and_an_old_certificate_still_reads_its_keys()
     {
         var database = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
-        var first = await NewCertificateAsync("first.pfx");
-        var second = await NewCertificateAsync("second.pfx");
+        var first = await _certificates.NewAsync("first.pfx");
+        var second = await _certificates.NewAsync("second.pfx");
         var protectedByFirst = Instance(database, new() { ["DataProtection:CertificatePath"] = first }).Protect("a secret link");
 
         var xml = string.Join("\n", await TestSql.QuerySqlAsync<string>(database, "SELECT xml FROM data_protection_keys"));
@@ -43,7 +43,7 @@ public sealed class KeyRingProtectionTests : IAsyncLifetime
     [Fact]
     public async Task The_certificate_command_writes_a_pfx_only_its_owner_can_read()
     {
-        var path = await NewCertificateAsync("made.pfx");
+        var path = await _certificates.NewAsync("made.pfx");
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(path, null);
@@ -55,17 +55,5 @@ public sealed class KeyRingProtectionTests : IAsyncLifetime
         var instance = new ApiFactory(database, settings);
         _instances.Add(instance);
         return instance.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test");
-    }
-
-    private async Task<string> NewCertificateAsync(string name)
-    {
-        var path = Path.Combine(_directory, name);
-        var (exitCode, output) = await ApiCommand.RunAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=none",
-            ["Database:MigrateOnStartup"] = "false",
-        }, "keyring-certificate", path);
-        Assert.True(exitCode == 0, output);
-        return path;
     }
 }

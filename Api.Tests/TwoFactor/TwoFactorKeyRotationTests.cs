@@ -12,7 +12,7 @@ namespace Api.Tests.TwoFactor;
 public sealed class TwoFactorKeyRotationTests : IAsyncLifetime
 {
     private readonly List<ApiFactory> _instances = [];
-    private readonly string _directory = Directory.CreateTempSubdirectory("keyring-2fa-").FullName;
+    private readonly KeyRingCertificates _certificates = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -22,15 +22,15 @@ public sealed class TwoFactorKeyRotationTests : IAsyncLifetime
         {
             await instance.DisposeAsync();
         }
-        Directory.Delete(_directory, recursive: true);
+        _certificates.Dispose();
     }
 
     [Fact]
     public async Task After_reprotecting_the_keys_the_old_certificate_can_go_and_codes_still_work()
     {
         var database = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
-        var first = await NewCertificateAsync("first.pfx");
-        var second = await NewCertificateAsync("second.pfx");
+        var first = await _certificates.NewAsync("first.pfx");
+        var second = await _certificates.NewAsync("second.pfx");
 
         var before = Instance(database, new() { ["DataProtection:CertificatePath"] = first });
         var client = before.CreateBareClient();
@@ -65,17 +65,5 @@ public sealed class TwoFactorKeyRotationTests : IAsyncLifetime
         var instance = new ApiFactory(database, settings);
         _instances.Add(instance);
         return instance;
-    }
-
-    private async Task<string> NewCertificateAsync(string name)
-    {
-        var path = Path.Combine(_directory, name);
-        var (exitCode, output) = await ApiCommand.RunAsync(new Dictionary<string, string>
-        {
-            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Port=1;Database=none",
-            ["Database:MigrateOnStartup"] = "false",
-        }, "keyring-certificate", path);
-        Assert.True(exitCode == 0, output);
-        return path;
     }
 }

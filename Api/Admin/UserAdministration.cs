@@ -96,29 +96,29 @@ public sealed class UserAdministration(
     /// Removes the user's second factor and recovery codes; applied with whether it was on. When it was, every session of
     /// theirs ends too: whoever asked an admin to reset it may not be the only one holding a session.
     /// </summary>
-    public async Task<AdminResult<bool>> ResetTwoFactorAsync(AdminActor actor, long userId)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await AdminLock.BeginAsync(connection, actor);
-        if (transaction is null)
+    public Task<AdminResult<bool>> ResetTwoFactorAsync(AdminActor actor, long userId) =>
+        OnLockedUserAsync(actor, userId, async transaction =>
         {
-            return AdminRefusal.ActorNoLongerAdmin;
-        }
-        if (await UserStore.LockAsync(transaction, userId) is null)
-        {
-            return AdminRefusal.NotFound;
-        }
-        var wasOn = await TwoFactorStore.DeleteAsync(transaction, userId);
-        if (wasOn)
-        {
-            await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
-        }
-        await transaction.CommitAsync();
-        return new AdminResult<bool>.Applied(wasOn);
-    }
+            var wasOn = await TwoFactorStore.DeleteAsync(transaction, userId);
+            if (wasOn)
+            {
+                await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+            }
+            return wasOn;
+        });
 
     /// <summary>Ends every session of the user; applied with how many there were.</summary>
-    public async Task<AdminResult<int>> RevokeSessionsAsync(AdminActor actor, long userId)
+    public Task<AdminResult<int>> RevokeSessionsAsync(AdminActor actor, long userId) =>
+        OnLockedUserAsync(actor, userId, async transaction =>
+        {
+            var revoked = await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+            await LoginThrottle.ForgetDevicesAsync(transaction, userId);
+            await AccountTokenStore.DeleteForUserAsync(transaction, userId);
+            return revoked;
+        });
+
+    /// <summary>Runs <paramref name="change"/> under the admin lock with the user's row locked, and commits it.</summary>
+    private async Task<AdminResult<T>> OnLockedUserAsync<T>(AdminActor actor, long userId, Func<NpgsqlTransaction, Task<T>> change)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await AdminLock.BeginAsync(connection, actor);
@@ -130,10 +130,8 @@ public sealed class UserAdministration(
         {
             return AdminRefusal.NotFound;
         }
-        var revoked = await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
-        await LoginThrottle.ForgetDevicesAsync(transaction, userId);
-        await AccountTokenStore.DeleteForUserAsync(transaction, userId);
+        var result = await change(transaction);
         await transaction.CommitAsync();
-        return new AdminResult<int>.Applied(revoked);
+        return new AdminResult<T>.Applied(result);
     }
 }
