@@ -109,10 +109,86 @@ function renderLogin() {
       me = result.user;
       location.hash = '#/dashboard';
     } catch (error) {
+      if (error instanceof ApiError && error.code === 'two_factor_required') {
+        renderSecondFactor({
+          email: String(data.get('email') ?? ''),
+          password: String(data.get('password') ?? ''),
+          rememberMe: data.get('rememberMe') === 'on',
+        });
+        return;
+      }
       showFormError(form, byId('login-error'), error);
       if (error instanceof ApiError && error.code === 'email_not_verified') {
         offerResend(String(data.get('email') ?? ''));
       }
+    }
+  });
+}
+
+/**
+ * A login's second step: the password was right and the API asks for a code. The password stays in this closure, in
+ * memory only, to send the login again with the code (the API keeps no half-logged-in state); nothing stores it, and it
+ * is gone with this form: on success, "Back to log in" or any navigation.
+ * @param {{ email: string, password: string, rememberMe: boolean }} credentials
+ */
+function renderSecondFactor(credentials) {
+  view.innerHTML = `
+    <h1>Two-factor authentication</h1>
+    <form id="second-factor-form" novalidate>
+      <p id="second-factor-prompt"></p>
+      <label><span id="second-factor-label"></span> <input id="second-factor-code" name="code" required></label>
+      <p class="field-error" data-for="twoFactorCode"></p>
+      <p class="field-error" data-for="twoFactorRecoveryCode"></p>
+      <button type="submit">Verify</button>
+      <p class="form-error" role="alert" id="second-factor-error"></p>
+    </form>
+    <p class="actions">
+      <button type="button" class="secondary" id="second-factor-mode"></button>
+      <button type="button" class="secondary" id="second-factor-back">Back to log in</button>
+    </p>`;
+  const form = /** @type {HTMLFormElement} */ (byId('second-factor-form'));
+  const input = /** @type {HTMLInputElement} */ (byId('second-factor-code'));
+  let useRecoveryCode = false;
+  const showMode = () => {
+    clearErrors(form);
+    input.value = '';
+    text('second-factor-prompt', useRecoveryCode
+      ? 'Enter one of the recovery codes you stored when you turned on two-factor authentication. Each code works once.'
+      : 'Enter the 6-digit code your authenticator app shows for this account.');
+    text('second-factor-label', useRecoveryCode ? 'Recovery code' : 'Authenticator code');
+    text('second-factor-mode', useRecoveryCode ? 'Use the authenticator app instead' : 'Use a recovery code instead');
+    input.inputMode = useRecoveryCode ? 'text' : 'numeric';
+    input.autocomplete = useRecoveryCode ? 'off' : 'one-time-code';
+    input.focus();
+  };
+  showMode();
+  byId('second-factor-mode').addEventListener('click', () => {
+    useRecoveryCode = !useRecoveryCode;
+    showMode();
+  });
+  byId('second-factor-back').addEventListener('click', renderLogin);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const code = input.value.trim();
+    const field = useRecoveryCode ? 'twoFactorRecoveryCode' : 'twoFactorCode';
+    if (!code) {
+      showFieldError(form, field, useRecoveryCode ? 'Enter a recovery code.' : 'Enter the code from your app.');
+      return;
+    }
+    try {
+      const result = await api('post', '/login', { body: { ...credentials, [field]: code } });
+      me = result.user;
+      location.hash = '#/dashboard';
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_credentials') {
+        // The password stopped working between the two steps (changed meanwhile): start again.
+        renderLogin();
+        showFormError(/** @type {HTMLFormElement} */ (byId('login-form')), byId('login-error'), error);
+        return;
+      }
+      showFormError(form, byId('second-factor-error'), error);
+      input.select();
     }
   });
 }
@@ -314,12 +390,21 @@ function showFormError(form, message, error) {
     throw error;
   }
   for (const [field, messages] of Object.entries(error.errors)) {
-    const slot = form.querySelector(`.field-error[data-for="${field}"]`);
-    if (slot) {
-      slot.textContent = messages.join(' ');
-    }
+    showFieldError(form, field, messages.join(' '));
   }
   message.textContent = describe(error);
+}
+
+/**
+ * @param {HTMLFormElement} form
+ * @param {string} field
+ * @param {string} message
+ */
+function showFieldError(form, field, message) {
+  const slot = form.querySelector(`.field-error[data-for="${field}"]`);
+  if (slot) {
+    slot.textContent = message;
+  }
 }
 
 /** @param {unknown} error */
