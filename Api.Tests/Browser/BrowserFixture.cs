@@ -50,7 +50,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         SpaUrl = $"http://localhost:{staticPort}/?api={Uri.EscapeDataString(ApiUrl)}";
         AttackerUrl = $"http://127.0.0.1:{staticPort}/attacker/index.html?api={Uri.EscapeDataString(ApiUrl)}";
 
-        _staticServer = StartStaticServer(staticPort);
+        _staticServer = StartStaticServer(staticPort, SpaContentSecurityPolicy(ApiUrl));
         await _staticServer.StartAsync();
 
         var database = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
@@ -96,7 +96,14 @@ public sealed class BrowserFixture : IAsyncLifetime
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
 
-    private static WebApplication StartStaticServer(int port)
+    /// <summary>
+    /// The policy a production server should send with the SPA: its own scripts and styles only (no inline code, no
+    /// eval, no data: images), and fetches to the API alone. The SPA runs under it in every browser test.
+    /// </summary>
+    public static string SpaContentSecurityPolicy(string apiOrigin) =>
+        $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src {apiOrigin}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    private static WebApplication StartStaticServer(int port, string spaPolicy)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(options => options.ListenLocalhost(port));
@@ -104,7 +111,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         var spa = new PhysicalFileProvider(Path.Combine(RepositoryRoot, "samples", "spa"));
         var attacker = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "Browser", "attacker"));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = spa });
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = spa });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = spa,
+            OnPrepareResponse = file => file.Context.Response.Headers.ContentSecurityPolicy = spaPolicy,
+        });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = attacker, RequestPath = "/attacker" });
         return app;
     }

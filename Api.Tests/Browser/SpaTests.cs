@@ -282,6 +282,154 @@ public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
         await Assertions.Expect(Page.Locator("#verify-notice")).ToBeHiddenAsync();
     }
 
+    [Fact]
+    public async Task A_user_sets_up_two_factor_from_the_qr_code_logs_in_with_a_code_and_with_a_recovery_code_regenerates_the_codes_and_turns_it_off()
+    {
+        var user = await browser.Api.CreateUserAsync();
+        var cspViolations = CollectContentSecurityPolicyViolations();
+        await Page.GotoAsync(browser.SpaUrl);
+        await LogInAsync(user);
+        var status = Page.Locator("#two-factor-status");
+        await Assertions.Expect(status).ToHaveTextAsync("Off: logging in needs only your password.");
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Set up two-factor authentication" }).ClickAsync();
+        await Page.GetByLabel("Current password").FillAsync(user.Password);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        var shownKey = await Page.Locator("#two-factor-key").InnerTextAsync();
+        Assert.Matches("^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$", shownKey);
+        var key = shownKey.Replace(" ", "", StringComparison.Ordinal);
+        var uri = await Page.Locator("#two-factor-uri").InnerTextAsync();
+        Assert.StartsWith("otpauth://totp/", uri, StringComparison.Ordinal);
+        Assert.Contains("secret=" + key, uri, StringComparison.Ordinal);
+        Assert.Equal(uri, await ScannedQrCodeAsync("#two-factor-qr"));
+        await BrowserFixture.ScreenshotAsync(Page, "two-factor-setup");
+
+        await Page.GetByLabel("Code from the app").FillAsync(AuthenticatorCode(key));
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Turn on" }).ClickAsync();
+
+        await Assertions.Expect(status).ToHaveTextAsync("On: logging in asks for a code from your authenticator app. 10 recovery codes left.");
+        await Assertions.Expect(Page.Locator("#two-factor-message")).ToHaveTextAsync("Two-factor authentication is on. Every other session of yours was logged out.");
+        await Assertions.Expect(Page.Locator("#recovery-codes-note")).ToContainTextAsync("This is the only time they are shown.");
+        var recoveryCodes = await Page.Locator("#recovery-codes li").AllInnerTextsAsync();
+        Assert.Equal(10, recoveryCodes.Distinct().Count());
+        await BrowserFixture.ScreenshotAsync(Page, "two-factor-recovery-codes");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "I have stored them" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#recovery-codes")).ToBeHiddenAsync();
+
+        // The code that turned it on is spent: its time step is used up.
+        await LogOutAsync();
+        await FillLoginAsync(user.Email, user.Password);
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Two-factor authentication" })).ToBeVisibleAsync();
+        await Page.GetByLabel("Authenticator code").FillAsync(AuthenticatorCode(key));
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Verify" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#second-factor-error")).ToHaveTextAsync(
+            "Invalid second factor: The code is wrong, expired or was already used. Wait for the next code from your authenticator app, or use a recovery code.");
+        await BrowserFixture.ScreenshotAsync(Page, "two-factor-login-code-refused");
+        WaitForTheNextCode();
+        await Page.GetByLabel("Authenticator code").FillAsync(AuthenticatorCode(key));
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Verify" }).ClickAsync();
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        await Assertions.Expect(status).ToHaveTextAsync("On: logging in asks for a code from your authenticator app. 10 recovery codes left.");
+
+        await LogOutAsync();
+        await LogInWithRecoveryCodeAsync(user, recoveryCodes[0]);
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        await Assertions.Expect(status).ToHaveTextAsync("On: logging in asks for a code from your authenticator app. 9 recovery codes left.");
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Regenerate recovery codes" }).ClickAsync();
+        await Page.GetByLabel("Current password").FillAsync(user.Password);
+        await Page.GetByLabel("Code from your app, or a recovery code").FillAsync(recoveryCodes[1]);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Regenerate the codes" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#two-factor-message")).ToHaveTextAsync("New recovery codes: the old ones no longer work. Every other session of yours was logged out.");
+        await Assertions.Expect(status).ToHaveTextAsync("On: logging in asks for a code from your authenticator app. 10 recovery codes left.");
+        var newCodes = await Page.Locator("#recovery-codes li").AllInnerTextsAsync();
+        Assert.Equal(10, newCodes.Count);
+        Assert.Empty(newCodes.Intersect(recoveryCodes));
+        await Page.GetByRole(AriaRole.Button, new() { Name = "I have stored them" }).ClickAsync();
+
+        await LogOutAsync();
+        await LogInWithRecoveryCodeAsync(user, recoveryCodes[2]);
+        await Assertions.Expect(Page.Locator("#second-factor-error")).ToContainTextAsync("Invalid second factor");
+        await Page.GetByLabel("Recovery code").FillAsync(newCodes[0]);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Verify" }).ClickAsync();
+        await Assertions.Expect(status).ToHaveTextAsync("On: logging in asks for a code from your authenticator app. 9 recovery codes left.");
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Turn off" }).ClickAsync();
+        await Page.GetByLabel("Current password").FillAsync(user.Password);
+        await Page.GetByLabel("Code from your app, or a recovery code").FillAsync(newCodes[1]);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Turn off two-factor authentication" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#two-factor-message")).ToHaveTextAsync("Two-factor authentication is off. Every other session of yours was logged out.");
+        await Assertions.Expect(status).ToHaveTextAsync("Off: logging in needs only your password.");
+        await LogOutAsync();
+        await LogInAsync(user);
+        lock (cspViolations)
+        {
+            Assert.Empty(cspViolations);
+        }
+    }
+
+    /// <summary>The code an authenticator app shows now. "Now" is the API's clock, the fixture's <see cref="TestClock"/>.</summary>
+    private string AuthenticatorCode(string sharedKey) =>
+        new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(sharedKey)).ComputeTotp(browser.Api.Clock.GetUtcNow().UtcDateTime);
+
+    /// <summary>
+    /// Moves the API's clock to the start of the next 30-second step, as long as a user would wait for their app's next
+    /// code: once a code is accepted its step is spent. The API runs on the test clock, so the test moves it, not sleeps.
+    /// </summary>
+    private void WaitForTheNextCode()
+    {
+        var now = browser.Api.Clock.GetUtcNow();
+        var nextStep = DateTimeOffset.FromUnixTimeSeconds((now.ToUnixTimeSeconds() / 30 + 1) * 30);
+        browser.Api.Clock.Advance(nextStep - now);
+    }
+
+    /// <summary>The text of the QR code drawn on the canvas, read from its pixels as a scanner reads them.</summary>
+    private async Task<string> ScannedQrCodeAsync(string canvasSelector)
+    {
+        var image = await Page.EvalOnSelectorAsync<System.Text.Json.JsonElement>(canvasSelector, """
+            canvas => ({
+                width: canvas.width,
+                height: canvas.height,
+                rgba: Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data),
+            })
+            """);
+        byte[] rgba = [.. image.GetProperty("rgba").EnumerateArray().Select(value => value.GetByte())];
+        var pixels = new ZXing.RGBLuminanceSource(rgba, image.GetProperty("width").GetInt32(), image.GetProperty("height").GetInt32(), ZXing.RGBLuminanceSource.BitmapFormat.RGBA32);
+        var result = new ZXing.QrCode.QRCodeReader().decode(new ZXing.BinaryBitmap(new ZXing.Common.HybridBinarizer(pixels)));
+        return result?.Text ?? throw new InvalidOperationException("The canvas holds no readable QR code.");
+    }
+
+    /// <summary>What the browser refuses under the SPA's Content-Security-Policy (see <see cref="BrowserFixture.SpaContentSecurityPolicy"/>).</summary>
+    private List<string> CollectContentSecurityPolicyViolations()
+    {
+        var violations = new List<string>();
+        Page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                lock (violations)
+                {
+                    violations.Add(message.Text);
+                }
+            }
+        };
+        return violations;
+    }
+
+    private async Task LogInWithRecoveryCodeAsync(TestUser user, string recoveryCode)
+    {
+        await FillLoginAsync(user.Email, user.Password);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Use a recovery code instead" }).ClickAsync();
+        await Page.GetByLabel("Recovery code").FillAsync(recoveryCode);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Verify" }).ClickAsync();
+    }
+
+    private async Task LogOutAsync()
+    {
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Log in" })).ToBeVisibleAsync();
+    }
+
     /// <summary>The link in the <paramref name="count"/>th mail to <paramref name="email"/>, once it has arrived.</summary>
     private async Task<string> MailedLinkAsync(string email, int count)
     {

@@ -133,6 +133,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/users/{id}/2fa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Turn off a user's two-factor authentication (a lost authenticator and no recovery codes left): their recovery codes die and they are logged out everywhere.
+         * @description 204 also when it was off. The user can then log in with their password alone and set up a new authenticator.
+         */
+        delete: operations["ResetUserTwoFactor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/login": {
         parameters: {
             query?: never;
@@ -144,7 +164,7 @@ export interface paths {
         put?: never;
         /**
          * Log in: checks the credentials and sets a new session cookie.
-         * @description Any session the request carried is ended first. Unknown email, wrong password and disabled account all get the same 401.
+         * @description Any session the request carried is ended first. Unknown email, wrong password and disabled account all get the same 401 invalid_credentials. With two-factor authentication on, a right password alone gets 401 two_factor_required: send it again with twoFactorCode or twoFactorRecoveryCode. A wrong or reused code gets 401 two_factor_invalid and counts against the lockout like a wrong password.
          */
         post: operations["Login"];
         delete?: never;
@@ -300,6 +320,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/profile/2fa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether two-factor authentication is on, an authenticator is being set up, and how many recovery codes are left. */
+        get: operations["GetTwoFactorStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/profile/2fa/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start setting up an authenticator app: a new shared key, pending until enabled with a code from the app.
+         * @description Checks the current password under the login throttle. Calling it again replaces the pending key. 409 two_factor_already_enabled when it is on.
+         */
+        post: operations["SetUpTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/profile/2fa/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn two-factor authentication on with a code from the authenticator app: answers ten recovery codes, shown only this once.
+         * @description Every other session of the user ends.
+         */
+        post: operations["EnableTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/profile/2fa/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn two-factor authentication off, with the current password and a code (the app's or a recovery code).
+         * @description Every other session of the user ends. A wrong code counts against the login throttle like a wrong password.
+         */
+        post: operations["DisableTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/profile/2fa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the recovery codes with ten new ones, with the current password and a code; the old ones stop working.
+         * @description Every other session of the user ends. A wrong code counts against the login throttle like a wrong password.
+         */
+        post: operations["RegenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -354,6 +471,7 @@ export interface components {
             disabledAt: string | null;
             /** Format: date-time */
             emailVerifiedAt: string | null;
+            twoFactorEnabled: boolean;
         };
         AdminUserResponsePageResponse: {
             items: components["schemas"]["AdminUserResponse"][];
@@ -407,7 +525,7 @@ export interface components {
              * @description Stable and machine-readable: branch on this, never on the title. The README explains each.
              * @enum {string}
              */
-            code: "invalid_credentials" | "session_required" | "session_expired" | "forbidden_role" | "cross_origin_refused" | "account_locked" | "rate_limited" | "password_check_busy" | "database_unavailable" | "email_taken" | "admin_self_lockout" | "user_not_found" | "session_not_found" | "current_password_wrong" | "token_invalid" | "email_not_verified" | "validation_failed" | "unknown_field" | "duplicate_field" | "malformed_request" | "body_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "internal_error";
+            code: "invalid_credentials" | "session_required" | "session_expired" | "forbidden_role" | "cross_origin_refused" | "account_locked" | "rate_limited" | "password_check_busy" | "database_unavailable" | "email_taken" | "admin_self_lockout" | "user_not_found" | "session_not_found" | "current_password_wrong" | "token_invalid" | "email_not_verified" | "two_factor_required" | "two_factor_invalid" | "two_factor_already_enabled" | "two_factor_not_enabled" | "two_factor_setup_required" | "validation_failed" | "unknown_field" | "duplicate_field" | "malformed_request" | "body_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "internal_error";
         } & {
             [key: string]: unknown;
         };
@@ -415,6 +533,8 @@ export interface components {
             email: string;
             password: string;
             rememberMe?: boolean;
+            twoFactorCode?: string | null;
+            twoFactorRecoveryCode?: string | null;
         };
         LoginResponse: {
             user: components["schemas"]["UserResponse"];
@@ -438,7 +558,7 @@ export interface components {
              * @description Stable and machine-readable: branch on this, never on the title. The README explains each.
              * @enum {string}
              */
-            code: "invalid_credentials" | "session_required" | "session_expired" | "forbidden_role" | "cross_origin_refused" | "account_locked" | "rate_limited" | "password_check_busy" | "database_unavailable" | "email_taken" | "admin_self_lockout" | "user_not_found" | "session_not_found" | "current_password_wrong" | "token_invalid" | "email_not_verified" | "validation_failed" | "unknown_field" | "duplicate_field" | "malformed_request" | "body_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "internal_error";
+            code: "invalid_credentials" | "session_required" | "session_expired" | "forbidden_role" | "cross_origin_refused" | "account_locked" | "rate_limited" | "password_check_busy" | "database_unavailable" | "email_taken" | "admin_self_lockout" | "user_not_found" | "session_not_found" | "current_password_wrong" | "token_invalid" | "email_not_verified" | "two_factor_required" | "two_factor_invalid" | "two_factor_already_enabled" | "two_factor_not_enabled" | "two_factor_setup_required" | "validation_failed" | "unknown_field" | "duplicate_field" | "malformed_request" | "body_too_large" | "unsupported_media_type" | "not_found" | "method_not_allowed" | "internal_error";
         } & {
             [key: string]: unknown;
         };
@@ -450,8 +570,12 @@ export interface components {
             /** @enum {string} */
             role: "user" | "admin";
             emailVerified: boolean;
+            twoFactorEnabled: boolean;
             /** Format: date-time */
             createdAt: string;
+        };
+        RecoveryCodesResponse: {
+            recoveryCodes: string[];
         };
         RegisterRequest: {
             email: string;
@@ -482,6 +606,26 @@ export interface components {
         SessionState: {
             authenticated: boolean;
         };
+        TwoFactorChangeRequest: {
+            currentPassword: string;
+            code: string;
+        };
+        TwoFactorEnableRequest: {
+            code: string;
+        };
+        TwoFactorSetupRequest: {
+            currentPassword: string;
+        };
+        TwoFactorSetupResponse: {
+            sharedKey: string;
+            otpauthUri: string;
+        };
+        TwoFactorStatus: {
+            enabled: boolean;
+            setupPending: boolean;
+            /** Format: int32 */
+            recoveryCodesLeft: number;
+        };
         UpdateProfileRequest: {
             name: string;
         };
@@ -499,6 +643,7 @@ export interface components {
             /** @enum {string} */
             role: "user" | "admin";
             emailVerified: boolean;
+            twoFactorEnabled: boolean;
         };
         VerifyEmailRequest: {
             token: string;
@@ -1134,6 +1279,85 @@ export interface operations {
         };
     };
     RevokeUserSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ResetUserTwoFactor: {
         parameters: {
             query?: never;
             header?: never;
@@ -2023,6 +2247,533 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetTwoFactorStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorStatus"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SetUpTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorSetupRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorSetupResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    EnableTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorEnableRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    DisableTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    RegenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TwoFactorChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
                     /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;

@@ -1,6 +1,7 @@
 // A single-page app routed by the URL hash: login, forgot and reset password, verify email (public), dashboard, sessions
 // and admin (logged in). Links in the API's mails open #/reset?token=... and #/verify?token=....
 import { api, ApiError } from './api.js';
+import { qrcode } from './vendor/qrcode-generator/qrcode.js';
 
 /** @typedef {import('./api.js').Schemas} Schemas */
 
@@ -109,10 +110,86 @@ function renderLogin() {
       me = result.user;
       location.hash = '#/dashboard';
     } catch (error) {
+      if (error instanceof ApiError && error.code === 'two_factor_required') {
+        renderSecondFactor({
+          email: String(data.get('email') ?? ''),
+          password: String(data.get('password') ?? ''),
+          rememberMe: data.get('rememberMe') === 'on',
+        });
+        return;
+      }
       showFormError(form, byId('login-error'), error);
       if (error instanceof ApiError && error.code === 'email_not_verified') {
         offerResend(String(data.get('email') ?? ''));
       }
+    }
+  });
+}
+
+/**
+ * A login's second step: the password was right and the API asks for a code. The password stays in this closure, in
+ * memory only, to send the login again with the code (the API keeps no half-logged-in state); nothing stores it, and it
+ * is gone with this form: on success, "Back to log in" or any navigation.
+ * @param {{ email: string, password: string, rememberMe: boolean }} credentials
+ */
+function renderSecondFactor(credentials) {
+  view.innerHTML = `
+    <h1>Two-factor authentication</h1>
+    <form id="second-factor-form" novalidate>
+      <p id="second-factor-prompt"></p>
+      <label><span id="second-factor-label"></span> <input id="second-factor-code" name="code" required></label>
+      <p class="field-error" data-for="twoFactorCode"></p>
+      <p class="field-error" data-for="twoFactorRecoveryCode"></p>
+      <button type="submit">Verify</button>
+      <p class="form-error" role="alert" id="second-factor-error"></p>
+    </form>
+    <p class="actions">
+      <button type="button" class="secondary" id="second-factor-mode"></button>
+      <button type="button" class="secondary" id="second-factor-back">Back to log in</button>
+    </p>`;
+  const form = /** @type {HTMLFormElement} */ (byId('second-factor-form'));
+  const input = /** @type {HTMLInputElement} */ (byId('second-factor-code'));
+  let useRecoveryCode = false;
+  const showMode = () => {
+    clearErrors(form);
+    input.value = '';
+    text('second-factor-prompt', useRecoveryCode
+      ? 'Enter one of the recovery codes you stored when you turned on two-factor authentication. Each code works once.'
+      : 'Enter the 6-digit code your authenticator app shows for this account.');
+    text('second-factor-label', useRecoveryCode ? 'Recovery code' : 'Authenticator code');
+    text('second-factor-mode', useRecoveryCode ? 'Use the authenticator app instead' : 'Use a recovery code instead');
+    input.inputMode = useRecoveryCode ? 'text' : 'numeric';
+    input.autocomplete = useRecoveryCode ? 'off' : 'one-time-code';
+    input.focus();
+  };
+  showMode();
+  byId('second-factor-mode').addEventListener('click', () => {
+    useRecoveryCode = !useRecoveryCode;
+    showMode();
+  });
+  byId('second-factor-back').addEventListener('click', renderLogin);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const code = input.value.trim();
+    const field = useRecoveryCode ? 'twoFactorRecoveryCode' : 'twoFactorCode';
+    if (!code) {
+      showFieldError(form, field, useRecoveryCode ? 'Enter a recovery code.' : 'Enter the code from your app.');
+      return;
+    }
+    try {
+      const result = await api('post', '/login', { body: { ...credentials, [field]: code } });
+      me = result.user;
+      location.hash = '#/dashboard';
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_credentials') {
+        // The password stopped working between the two steps (changed meanwhile): start again.
+        renderLogin();
+        showFormError(/** @type {HTMLFormElement} */ (byId('login-form')), byId('login-error'), error);
+        return;
+      }
+      showFormError(form, byId('second-factor-error'), error);
+      input.select();
     }
   });
 }
@@ -204,7 +281,7 @@ function tokenFromLink() {
 }
 
 async function renderDashboard() {
-  const [dashboard, profile] = await Promise.all([api('get', '/dashboard'), api('get', '/profile')]);
+  const [dashboard, profile, twoFactor] = await Promise.all([api('get', '/dashboard'), api('get', '/profile'), api('get', '/profile/2fa')]);
   me = profile;
   renderNav();
   view.innerHTML = `
@@ -227,6 +304,250 @@ async function renderDashboard() {
       textContent: 'Your email address is not confirmed yet: open the link we mailed you.',
     }));
     offerResend(profile.email);
+  }
+  const section = document.createElement('section');
+  section.id = 'two-factor';
+  section.className = 'panel';
+  view.append(section);
+  renderTwoFactor(section, twoFactor);
+}
+
+/**
+ * The dashboard's two-factor section: its status and actions, and below them one step at a time (the password to start
+ * a setup; the key and a code to turn it on; the recovery codes, shown once; the password and a code to change it).
+ * @param {HTMLElement} section
+ * @param {Schemas['TwoFactorStatus']} status
+ * @param {string} [message] What just happened.
+ */
+function renderTwoFactor(section, status, message = '') {
+  section.innerHTML = `
+    <h2>Two-factor authentication</h2>
+    <p id="two-factor-status"></p>
+    <p id="two-factor-message" role="status"></p>
+    <p id="two-factor-actions" class="actions"></p>
+    <div id="two-factor-step"></div>`;
+  if (me) {
+    me = { ...me, twoFactorEnabled: status.enabled };
+  }
+  text('two-factor-message', message);
+  text('two-factor-status', status.enabled
+    ? `On: logging in asks for a code from your authenticator app. ${describeRecoveryCodesLeft(status.recoveryCodesLeft)}`
+    : 'Off: logging in needs only your password.' + (status.setupPending ? ' A setup was started but not finished: set it up again for a new key.' : ''));
+  const actions = byId('two-factor-actions');
+  const step = byId('two-factor-step');
+  const close = () => {
+    step.replaceChildren();
+    actions.hidden = false;
+  };
+  /**
+   * @param {string} id
+   * @param {string} label
+   * @param {() => void} open
+   */
+  const action = (id, label, open) => {
+    const button = Object.assign(document.createElement('button'), { type: 'button', id, textContent: label });
+    button.addEventListener('click', () => {
+      actions.hidden = true;
+      text('two-factor-message', '');
+      open();
+    });
+    actions.append(button);
+  };
+  // Each change answers all the new state needs, so the page shows it without asking again (and a failed second request
+  // can never swallow recovery codes that are shown only once).
+  /**
+   * @param {Schemas['TwoFactorStatus']} next
+   * @param {string} done
+   * @param {string[]} [recoveryCodes]
+   */
+  const changed = (next, done, recoveryCodes) => {
+    renderTwoFactor(section, next, `${done} Every other session of yours was logged out.`);
+    if (recoveryCodes) {
+      showRecoveryCodes(section, recoveryCodes);
+    }
+  };
+  if (!status.enabled) {
+    action('two-factor-setup', 'Set up two-factor authentication', () => askPassword(step, close, async (currentPassword) => {
+      const setup = await api('post', '/profile/2fa/setup', { body: { currentPassword } });
+      showSharedKey(step, setup, close, async (code) => {
+        const { recoveryCodes } = await api('post', '/profile/2fa/enable', { body: { code } });
+        changed({ enabled: true, setupPending: false, recoveryCodesLeft: recoveryCodes.length }, 'Two-factor authentication is on.', recoveryCodes);
+      });
+    }));
+    return;
+  }
+  action('two-factor-regenerate', 'Regenerate recovery codes', () => askPasswordAndCode(step, 'Regenerate the codes', close, async (body) => {
+    const { recoveryCodes } = await api('post', '/profile/2fa/recovery-codes', { body });
+    changed({ ...status, recoveryCodesLeft: recoveryCodes.length }, 'New recovery codes: the old ones no longer work.', recoveryCodes);
+  }));
+  action('two-factor-disable', 'Turn off', () => askPasswordAndCode(step, 'Turn off two-factor authentication', close, async (body) => {
+    await api('post', '/profile/2fa/disable', { body });
+    changed({ enabled: false, setupPending: false, recoveryCodesLeft: 0 }, 'Two-factor authentication is off.');
+  }));
+}
+
+/** @param {number} left */
+function describeRecoveryCodesLeft(left) {
+  if (left === 0) {
+    return 'No recovery codes left: regenerate them now.';
+  }
+  return `${left} recovery ${left === 1 ? 'code' : 'codes'} left.` + (left <= 3 ? ' Regenerate them soon.' : '');
+}
+
+/**
+ * The current password, before a setup starts.
+ * @param {HTMLElement} step
+ * @param {() => void} close
+ * @param {(currentPassword: string) => Promise<void>} submit
+ */
+function askPassword(step, close, submit) {
+  step.innerHTML = `
+    <form novalidate>
+      <p>Confirm it is you: enter your password.</p>
+      <label>Current password <input name="currentPassword" type="password" autocomplete="current-password" required></label>
+      <p class="field-error" data-for="currentPassword"></p>
+      <p class="actions"><button type="submit">Continue</button> <button type="button" class="secondary" data-close>Cancel</button></p>
+      <p class="form-error" role="alert"></p>
+    </form>`;
+  stepForm(step, close, (data) => submit(String(data.get('currentPassword') ?? '')));
+}
+
+/**
+ * The current password and a code (the app's or a recovery code), before the second factor is changed or turned off.
+ * @param {HTMLElement} step
+ * @param {string} submitLabel
+ * @param {() => void} close
+ * @param {(body: Schemas['TwoFactorChangeRequest']) => Promise<void>} submit
+ */
+function askPasswordAndCode(step, submitLabel, close, submit) {
+  step.innerHTML = `
+    <form novalidate>
+      <p>Confirm it is you: enter your password and a code.</p>
+      <label>Current password <input name="currentPassword" type="password" autocomplete="current-password" required></label>
+      <p class="field-error" data-for="currentPassword"></p>
+      <label>Code from your app, or a recovery code <input name="code" autocomplete="one-time-code" required></label>
+      <p class="field-error" data-for="code"></p>
+      <p class="actions"><button type="submit"></button> <button type="button" class="secondary" data-close>Cancel</button></p>
+      <p class="form-error" role="alert"></p>
+    </form>`;
+  step.querySelector('button[type=submit]')?.append(submitLabel);
+  stepForm(step, close, (data) => submit({ currentPassword: String(data.get('currentPassword') ?? ''), code: String(data.get('code') ?? '').trim() }));
+}
+
+/**
+ * The new key, as a QR code to scan and as text to type, then a code from the app to turn two-factor authentication on.
+ * @param {HTMLElement} step
+ * @param {Schemas['TwoFactorSetupResponse']} setup
+ * @param {() => void} close
+ * @param {(code: string) => Promise<void>} enable
+ */
+function showSharedKey(step, setup, close, enable) {
+  step.innerHTML = `
+    <h3>Add this key to your authenticator app</h3>
+    <p>Scan the QR code with your authenticator app, or type the key in (time-based, 6 digits).</p>
+    <canvas id="two-factor-qr" role="img" aria-label="QR code of the key, for your authenticator app"></canvas>
+    <dl class="card">
+      <dt>Key</dt><dd><code id="two-factor-key"></code></dd>
+      <dt>Link</dt><dd><a id="two-factor-uri" class="uri"></a></dd>
+    </dl>
+    <form novalidate>
+      <p>Then enter the code the app shows.</p>
+      <label>Code from the app <input name="code" inputmode="numeric" autocomplete="one-time-code" required></label>
+      <p class="field-error" data-for="code"></p>
+      <p class="actions"><button type="submit">Turn on</button> <button type="button" class="secondary" data-close>Cancel</button></p>
+      <p class="form-error" role="alert"></p>
+    </form>`;
+  drawQrCode(/** @type {HTMLCanvasElement} */ (byId('two-factor-qr')), setup.otpauthUri);
+  // In groups of four, as authenticator apps show keys: easier to type and to compare. Apps ignore the spaces.
+  text('two-factor-key', setup.sharedKey.match(/.{1,4}/g)?.join(' ') ?? setup.sharedKey);
+  const link = /** @type {HTMLAnchorElement} */ (byId('two-factor-uri'));
+  link.href = setup.otpauthUri;
+  link.textContent = setup.otpauthUri;
+  stepForm(step, close, (data) => enable(String(data.get('code') ?? '').trim()));
+}
+
+/**
+ * Ten single-use codes, shown this once (the API keeps only their hashes); the actions come back once they are stored.
+ * @param {HTMLElement} section
+ * @param {string[]} codes
+ */
+function showRecoveryCodes(section, codes) {
+  const actions = byId('two-factor-actions');
+  const step = byId('two-factor-step');
+  actions.hidden = true;
+  step.innerHTML = `
+    <h3>Your recovery codes</h3>
+    <p class="note" id="recovery-codes-note">Store these codes now, somewhere safe apart from your phone (a password manager,
+      or on paper). If you lose your authenticator app, each code logs you in once. This is the only time they are shown.</p>
+    <ol id="recovery-codes" class="codes"></ol>
+    <p class="actions"><button type="button" id="recovery-codes-done">I have stored them</button></p>`;
+  const list = byId('recovery-codes');
+  for (const code of codes) {
+    list.append(Object.assign(document.createElement('li'), { textContent: code }));
+  }
+  byId('recovery-codes-done').addEventListener('click', () => {
+    step.replaceChildren();
+    actions.hidden = false;
+    section.querySelector('button')?.focus();
+  });
+}
+
+/**
+ * Wires the form of a step: submit sends its fields, problems land next to them, Cancel closes the step.
+ * @param {HTMLElement} step
+ * @param {() => void} close
+ * @param {(data: FormData) => Promise<void>} submit
+ */
+function stepForm(step, close, submit) {
+  const form = /** @type {HTMLFormElement} */ (step.querySelector('form'));
+  form.querySelector('[data-close]')?.addEventListener('click', close);
+  form.querySelector('input')?.focus();
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    try {
+      await submit(new FormData(form));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        // The session ended meanwhile (logged out elsewhere, expired): only a new login helps.
+        me = null;
+        notice = describe(error);
+        location.hash = '#/login';
+        return;
+      }
+      showFormError(form, /** @type {HTMLElement} */ (form.querySelector('.form-error')), error);
+    }
+  });
+}
+
+/**
+ * Paints the QR code of text on a canvas, black on white with the four-module quiet zone scanners need. This page's own
+ * script draws it, so a Content-Security-Policy needs no inline script or style and no data: images for it.
+ * @param {HTMLCanvasElement} canvas
+ * @param {string} text
+ */
+function drawQrCode(canvas, text) {
+  const qr = qrcode(0, 'M');
+  // The library writes one byte per UTF-16 unit: an otpauth URI is ASCII, and anything else is percent-encoded first.
+  qr.addData(text.replace(/[^\x20-\x7e]+/gu, encodeURIComponent));
+  qr.make();
+  const modules = qr.getModuleCount();
+  const quiet = 4;
+  const scale = 4;
+  canvas.width = canvas.height = (modules + 2 * quiet) * scale;
+  const context = canvas.getContext('2d');
+  if (!context) {
+    throw new Error('This browser cannot draw on a canvas.');
+  }
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.fillStyle = '#000';
+  for (let row = 0; row < modules; row++) {
+    for (let column = 0; column < modules; column++) {
+      if (qr.isDark(row, column)) {
+        context.fillRect((column + quiet) * scale, (row + quiet) * scale, scale, scale);
+      }
+    }
   }
 }
 
@@ -314,12 +635,21 @@ function showFormError(form, message, error) {
     throw error;
   }
   for (const [field, messages] of Object.entries(error.errors)) {
-    const slot = form.querySelector(`.field-error[data-for="${field}"]`);
-    if (slot) {
-      slot.textContent = messages.join(' ');
-    }
+    showFieldError(form, field, messages.join(' '));
   }
   message.textContent = describe(error);
+}
+
+/**
+ * @param {HTMLFormElement} form
+ * @param {string} field
+ * @param {string} message
+ */
+function showFieldError(form, field, message) {
+  const slot = form.querySelector(`.field-error[data-for="${field}"]`);
+  if (slot) {
+    slot.textContent = message;
+  }
 }
 
 /** @param {unknown} error */
