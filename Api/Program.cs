@@ -1,4 +1,5 @@
 using Api.Admin;
+using Api.Audit;
 using Api.Auth;
 using Api.Dashboard;
 using Api.Infrastructure;
@@ -19,6 +20,7 @@ builder.AddValidation();
 builder.AddSessions();
 builder.AddPasswords();
 builder.AddMail();
+builder.AddAudit();
 builder.AddUsers();
 builder.AddTwoFactor();
 builder.AddAuth();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Api.Audit;
 using Api.Infrastructure;
 using Api.Sessions;
 using Api.Users;
@@ -35,6 +36,12 @@ public static class AdminEndpoints
             .WithSummary("Log the user out everywhere.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        group.MapGet("/audit", ListAuditEvents)
+            .WithName("ListAuditEvents")
+            .WithSummary("The audit trail, newest first: every security event, optionally of one user or one type.")
+            .WithDescription("Page with `before`: the `next` of the previous page (an event id). `limit` is 1-100, 50 by default.")
+            .WithValidation<AuditQuery>();
+
         group.MapDelete("/users/{id:long}/2fa", ResetTwoFactor)
             .WithName("ResetUserTwoFactor")
             .WithSummary("Turn off a user's two-factor authentication (a lost authenticator and no recovery codes left): their recovery codes die and they are logged out everywhere.")
@@ -49,7 +56,7 @@ public static class AdminEndpoints
 
     public static async Task<Results<Created<AdminUserResponse>, ProblemHttpResult>> CreateUser(
         NewUser request, HttpContext http, CurrentSession current, UserAdministration administration, UserDirectory directory) =>
-        await administration.CreateAsync(Actor(current), request, http.RequestAborted) switch
+        await administration.CreateAsync(AdminActor.Of(current.Session, http), request, http.RequestAborted) switch
         {
             AdminResult<long>.Applied(var id) => TypedResults.Created($"/admin/users/{id}", await directory.FindAsync(id)),
             AdminResult<long>.Refused(var reason) => Refusal(reason, http),
@@ -58,7 +65,7 @@ public static class AdminEndpoints
 
     public static async Task<Results<Ok<AdminUserResponse>, ProblemHttpResult>> UpdateUser(
         long id, UpdateUserRequest request, HttpContext http, CurrentSession current, UserAdministration administration) =>
-        await administration.UpdateAsync(Actor(current), id, request) switch
+        await administration.UpdateAsync(AdminActor.Of(current.Session, http), id, request) switch
         {
             AdminResult<AdminUserResponse>.Applied(var user) => TypedResults.Ok(user),
             AdminResult<AdminUserResponse>.Refused(var reason) => Refusal(reason, http),
@@ -67,16 +74,19 @@ public static class AdminEndpoints
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeUserSessions(
         long id, HttpContext http, CurrentSession current, UserAdministration administration) =>
-        await administration.RevokeSessionsAsync(Actor(current), id) switch
+        await administration.RevokeSessionsAsync(AdminActor.Of(current.Session, http), id) switch
         {
             AdminResult<int>.Applied => TypedResults.NoContent(),
             AdminResult<int>.Refused(var reason) => Refusal(reason, http),
             _ => throw new UnreachableException(),
         };
 
+    public static async Task<Ok<AuditPage>> ListAuditEvents([AsParameters] AuditQuery query, AuditTrail audit) =>
+        TypedResults.Ok(await audit.SearchAsync(query.UserId, query.Type, query.Before, query.Limit ?? AuditQuery.DefaultLimit));
+
     public static async Task<Results<NoContent, ProblemHttpResult>> ResetTwoFactor(
         long id, HttpContext http, CurrentSession current, UserAdministration administration) =>
-        await administration.ResetTwoFactorAsync(Actor(current), id) switch
+        await administration.ResetTwoFactorAsync(AdminActor.Of(current.Session, http), id) switch
         {
             AdminResult<bool>.Applied => TypedResults.NoContent(),
             AdminResult<bool>.Refused(var reason) => Refusal(reason, http),
@@ -91,7 +101,5 @@ public static class AdminEndpoints
         AdminRefusal.Busy => Problems.PasswordCheckBusy(http),
         _ => Problems.NoLongerAdmin(),
     };
-
-    private static AdminActor Actor(CurrentSession current) => new(current.Session.UserId, current.Session.SessionId);
 
 }

@@ -36,5 +36,16 @@ public static class AdminLock
     }
 }
 
-/// <summary>The admin behind a mutation, and the session they act through.</summary>
-public sealed record AdminActor(long UserId, Guid SessionId);
+/// <summary>The admin behind a mutation, the session they act through, and where they act from (for the audit trail).</summary>
+public sealed record AdminActor(long UserId, Guid SessionId, System.Net.IPAddress? Ip, string? UserAgent)
+{
+    public static AdminActor Of(Sessions.AuthenticatedSession session, HttpContext http)
+    {
+        var (ip, userAgent) = Audit.AuditEvent.Client(http);
+        return new(session.UserId, session.SessionId, ip, userAgent);
+    }
+
+    /// <summary>An event of this admin acting on <paramref name="userId"/>.</summary>
+    public Audit.AuditEvent Event(string type, long userId, IReadOnlyDictionary<string, string>? detail = null) =>
+        new(type, userId, UserId, SessionId, Ip, UserAgent, detail);
+}

@@ -1,3 +1,4 @@
+using Api.Audit;
 using Api.Auth;
 using Api.Sessions;
 using Api.TwoFactor;
@@ -32,7 +33,7 @@ public abstract record AdminResult<T>
 /// disabled account ends every session of that user, and every browser's trust in them, in the same transaction.
 /// </summary>
 public sealed class UserAdministration(
-    NpgsqlDataSource dataSource, AccountCreation accounts, AccountMails mails, SessionStore sessions, TimeProvider time)
+    NpgsqlDataSource dataSource, AccountCreation accounts, AccountMails mails, SessionStore sessions, AuditTrail audit, TimeProvider time)
 {
     public async Task<AdminResult<long>> CreateAsync(AdminActor actor, NewUser user, CancellationToken cancellationToken)
     {
@@ -56,6 +57,7 @@ public sealed class UserAdministration(
             // An address the admin did not vouch for is asked to confirm itself, as at registration.
             await mails.SendVerificationAsync(transaction, (await UserStore.FindRecipientAsync(transaction, id))!);
         }
+        await audit.WriteAsync(transaction, actor.Event(AuditEventTypes.UserCreated, id, new Dictionary<string, string> { ["via"] = "admin", ["role"] = user.Role! }));
         await transaction.CommitAsync(cancellationToken);
         return new AdminResult<long>.Applied(id);
     }
@@ -86,6 +88,14 @@ public sealed class UserAdministration(
             await LoginThrottle.ForgetDevicesAsync(transaction, userId);
             await AccountTokenStore.DeleteForUserAsync(transaction, userId);
         }
+        if (updated.Role != target.Role)
+        {
+            await audit.WriteAsync(transaction, actor.Event(AuditEventTypes.RoleChanged, userId, new Dictionary<string, string> { ["from"] = target.Role, ["to"] = updated.Role }));
+        }
+        if ((updated.DisabledAt is null) != (target.DisabledAt is null))
+        {
+            await audit.WriteAsync(transaction, actor.Event(updated.DisabledAt is null ? AuditEventTypes.UserEnabled : AuditEventTypes.UserDisabled, userId));
+        }
         var twoFactorEnabled = await TwoFactorStore.LockIfEnabledAsync(transaction, userId);
         await transaction.CommitAsync();
         return new AdminResult<AdminUserResponse>.Applied(new AdminUserResponse(
@@ -102,7 +112,9 @@ public sealed class UserAdministration(
             var wasOn = await TwoFactorStore.DeleteAsync(transaction, userId);
             if (wasOn)
             {
-                await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+                var ended = await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+                await audit.WriteAsync(transaction, actor.Event(AuditEventTypes.TwoFactorDisabled, userId,
+                    new Dictionary<string, string> { ["by"] = "admin", ["sessionsEnded"] = Count(ended) }));
             }
             return wasOn;
         });
@@ -114,8 +126,11 @@ public sealed class UserAdministration(
             var revoked = await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
             await LoginThrottle.ForgetDevicesAsync(transaction, userId);
             await AccountTokenStore.DeleteForUserAsync(transaction, userId);
+            await audit.WriteAsync(transaction, actor.Event(AuditEventTypes.AdminForcedLogout, userId, new Dictionary<string, string> { ["sessionsEnded"] = Count(revoked) }));
             return revoked;
         });
+
+    private static string Count(int count) => count.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Runs <paramref name="change"/> under the admin lock with the user's row locked, and commits it.</summary>
     private async Task<AdminResult<T>> OnLockedUserAsync<T>(AdminActor actor, long userId, Func<NpgsqlTransaction, Task<T>> change)

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Net;
+using Api.Audit;
 using Api.Mail;
 using Api.Passwords;
 using Api.Users;
@@ -55,7 +56,7 @@ public sealed class AccountMailOptions : IValidatableObject
 /// exists exactly when its mail will be sent. Bodies come in plain text and HTML; the user's name is HTML-encoded.
 /// </summary>
 public sealed class AccountMails(
-    AccountTokenStore tokens, MailOutbox outbox, TimeProvider time,
+    AccountTokenStore tokens, MailOutbox outbox, AuditTrail audit, TimeProvider time,
     IOptions<AccountMailOptions> options, IOptions<PasswordOptions> passwords, IOptions<RegistrationOptions> registration)
 {
     private readonly AccountMailOptions _options = options.Value;
@@ -70,6 +71,11 @@ public sealed class AccountMails(
             return;
         }
         await SendAsync(transaction, user, purpose);
+        if (purpose == TokenPurpose.PasswordReset)
+        {
+            // Asked by someone who typed the address; who that was is not known, so the event names no actor or address.
+            await audit.WriteAsync(transaction, new AuditEvent(AuditEventTypes.PasswordResetRequested, user.Id));
+        }
     }
 
     /// <summary>The verification mail of a new account.</summary>

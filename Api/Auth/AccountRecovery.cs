@@ -1,3 +1,4 @@
+using Api.Audit;
 using Api.Sessions;
 using Api.Users;
 using Npgsql;
@@ -9,10 +10,10 @@ namespace Api.Auth;
 /// every browser stop vouching for the account and lifts its lock; a verification marks the address verified. Either
 /// consumes the token, so it works once. Following a reset link proves the address too, so it also counts as verification.
 /// </summary>
-public sealed class AccountRecovery(NpgsqlDataSource dataSource, AccountTokenStore tokens, SessionStore sessions, TimeProvider time)
+public sealed class AccountRecovery(NpgsqlDataSource dataSource, AccountTokenStore tokens, SessionStore sessions, AuditTrail audit, TimeProvider time)
 {
     /// <summary>False when the token is unknown, used, superseded, expired or was sent to an address the account no longer has.</summary>
-    public async Task<bool> ResetPasswordAsync(string token, string newPasswordHash)
+    public async Task<bool> ResetPasswordAsync(HttpContext http, string token, string newPasswordHash)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -26,12 +27,13 @@ public sealed class AccountRecovery(NpgsqlDataSource dataSource, AccountTokenSto
         await LoginThrottle.ForgetDevicesAsync(transaction, owner.UserId);
         await LoginThrottle.ClearAccountAsync(transaction, owner.EmailKey);
         await UserStore.MarkEmailVerifiedAsync(transaction, owner.UserId, now);
+        await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.PasswordResetCompleted, owner.UserId, owner.UserId));
         await transaction.CommitAsync();
         return true;
     }
 
     /// <summary>False for a token that is not a live verification token of the account's current address.</summary>
-    public async Task<bool> VerifyEmailAsync(string token)
+    public async Task<bool> VerifyEmailAsync(HttpContext http, string token)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -40,6 +42,7 @@ public sealed class AccountRecovery(NpgsqlDataSource dataSource, AccountTokenSto
             return false;
         }
         await UserStore.MarkEmailVerifiedAsync(transaction, owner.UserId, time.GetUtcNow().UtcDateTime);
+        await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.EmailVerified, owner.UserId, owner.UserId));
         await transaction.CommitAsync();
         return true;
     }

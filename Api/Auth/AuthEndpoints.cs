@@ -1,3 +1,4 @@
+using Api.Audit;
 using Api.Infrastructure;
 using Api.Passwords;
 using Api.Security;
@@ -56,7 +57,8 @@ public static class AuthEndpoints
     }
 
     public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
-        LoginRequest request, HttpContext http, Credentials credentials, SessionIssuer issuer, DeviceCookie devices, Registration registration)
+        LoginRequest request, HttpContext http, Credentials credentials, SessionIssuer issuer, DeviceCookie devices, Registration registration,
+        AuditTrail audit)
     {
         var carriedSession = await issuer.EndCarriedSessionAsync(http);
 
@@ -69,9 +71,14 @@ public static class AuthEndpoints
             {
                 issuer.ExpireCookie(http);
             }
+            if (LoginFailure(result) is var (userId, reason))
+            {
+                await audit.WriteAsync(AuditEvent.Of(http, AuditEventTypes.LoginFailed, userId,
+                    detail: new Dictionary<string, string> { ["reason"] = reason }));
+            }
             return result switch
             {
-                CredentialResult.Locked(var retryAfter) => Problems.TooManyAttempts(http, retryAfter),
+                CredentialResult.Locked(var retryAfter, _) => Problems.TooManyAttempts(http, retryAfter),
                 CredentialResult.Busy => Problems.PasswordCheckBusy(http),
                 CredentialResult.Valid => Problems.EmailNotVerified(),
                 CredentialResult.SecondFactorRequired => Problems.TwoFactorRequired(),
@@ -80,7 +87,10 @@ public static class AuthEndpoints
             };
         }
 
-        if (!await issuer.StartAsync(http, user.Id, request.RememberMe, user.PasswordHash, secondFactorChecked: user.TwoFactorEnabled))
+        var detail = user.TwoFactorEnabled
+            ? new Dictionary<string, string> { ["secondFactor"] = string.IsNullOrEmpty(request.TwoFactorCode) ? "recovery_code" : "totp" }
+            : null;
+        if (!await issuer.StartAsync(http, user.Id, request.RememberMe, user.PasswordHash, secondFactorChecked: user.TwoFactorEnabled, detail))
         {
             // The password was reset or changed, the account disabled or a second factor turned on while it was being checked.
             return Problems.InvalidCredentials();
@@ -88,6 +98,20 @@ public static class AuthEndpoints
         await devices.TrustAsync(http, user.Id);
         return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role, user.EmailVerifiedAt is not null, user.TwoFactorEnabled)));
     }
+
+    /// <summary>
+    /// The account and reason a refused login is recorded with; null for a check that never ran (no bcrypt slot). An
+    /// unknown email has no account: what was typed is never kept (people type passwords there).
+    /// </summary>
+    private static (long? UserId, string Reason)? LoginFailure(CredentialResult result) => result switch
+    {
+        CredentialResult.Invalid(var userId, var reason) => (userId, reason),
+        CredentialResult.Locked(_, var userId) => (userId, LoginFailureReasons.Locked),
+        CredentialResult.SecondFactorRequired(var userId) => (userId, LoginFailureReasons.SecondFactor),
+        CredentialResult.SecondFactorWrong(var userId) => (userId, LoginFailureReasons.SecondFactor),
+        CredentialResult.Valid(var user) => (user.Id, LoginFailureReasons.EmailNotVerified),
+        _ => null,
+    };
 
     public static async Task<Ok<SessionState>> GetSession(HttpContext http, SessionResolver resolver) =>
         TypedResults.Ok<SessionState>(await resolver.PeekAsync(http) is { } session
@@ -127,7 +151,7 @@ public static class AuthEndpoints
         {
             case CredentialResult.Busy:
                 return Problems.PasswordCheckBusy(http);
-            case CredentialResult.Locked(var retryAfter):
+            case CredentialResult.Locked(var retryAfter, _):
                 // Never 401 here: an SPA reads 401 as "logged out", and the session is fine.
                 return Problems.TooManyAttempts(http, retryAfter);
             case CredentialResult.Invalid:

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Api.Audit;
 using Api.Passwords;
 using Api.TwoFactor;
 using Api.Users;
@@ -10,16 +11,19 @@ public abstract record CredentialResult
 {
     public sealed record Valid(UserCredentials User) : CredentialResult;
 
-    /// <summary>Unknown email, wrong password or disabled account: deliberately one answer.</summary>
-    public sealed record Invalid : CredentialResult;
+    /// <summary>
+    /// Unknown email, wrong password or disabled account: deliberately one answer to the client. The account and the
+    /// <see cref="Reason"/> (a <see cref="LoginFailureReasons"/> value) are for the audit trail only.
+    /// </summary>
+    public sealed record Invalid(long? UserId, string Reason) : CredentialResult;
 
-    public sealed record Locked(TimeSpan RetryAfter) : CredentialResult;
+    public sealed record Locked(TimeSpan RetryAfter, long? UserId) : CredentialResult;
 
     /// <summary>The password was right, but the account has a second factor and none was offered.</summary>
-    public sealed record SecondFactorRequired : CredentialResult;
+    public sealed record SecondFactorRequired(long UserId) : CredentialResult;
 
     /// <summary>The password was right, but the second factor offered was wrong or already used.</summary>
-    public sealed record SecondFactorWrong : CredentialResult;
+    public sealed record SecondFactorWrong(long UserId) : CredentialResult;
 
     /// <summary>No bcrypt slot freed up in time.</summary>
     public sealed record Busy : CredentialResult;
@@ -33,7 +37,7 @@ public abstract record CredentialResult
 /// until it is right too: guessing codes draws on the same budget as guessing passwords.
 /// </summary>
 public sealed class Credentials(
-    LoginThrottle throttle, DeviceCookie devices, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter, SecondFactor secondFactors)
+    LoginThrottle throttle, DeviceCookie devices, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter, SecondFactor secondFactors, AuditTrail audit)
 {
     // Verified against when the email is unknown, at the current cost, so an unknown email costs one bcrypt like a known one.
     private readonly Lazy<string> _dummyHash = new(() => hasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
@@ -57,17 +61,17 @@ public sealed class Credentials(
         if (userId is not null && lookup.Id is null)
         {
             // The signed-in user's row is gone: nothing to check, and no email to count against.
-            return new CredentialResult.Invalid();
+            return new CredentialResult.Invalid(null, LoginFailureReasons.UnknownEmail);
         }
         // Refused before any bcrypt, and for a correct password too: a lock that a right guess could lift would tell the
         // attacker which guess was right.
         if (throttle.LockedFor(lookup) is { } lockedFor)
         {
-            return new CredentialResult.Locked(lockedFor);
+            return new CredentialResult.Locked(lockedFor, lookup.Id);
         }
         if (await throttle.ReserveAsync(lookup, deviceHash) is not { } reservation)
         {
-            return new CredentialResult.Locked(await throttle.LockedForAfterRaceAsync(lookup, deviceHash));
+            return new CredentialResult.Locked(await throttle.LockedForAfterRaceAsync(lookup, deviceHash), lookup.Id);
         }
 
         var user = lookup.User;
@@ -91,18 +95,22 @@ public sealed class Credentials(
         if (user is null || match == PasswordMatch.None || user.DisabledAt is not null)
         {
             // The reserved attempt stays counted: that is the failure.
-            return new CredentialResult.Invalid();
+            await RecordLockAsync(reservation, lookup, http);
+            return new CredentialResult.Invalid(lookup.Id,
+                user is null ? LoginFailureReasons.UnknownEmail : match == PasswordMatch.None ? LoginFailureReasons.WrongPassword : LoginFailureReasons.Disabled);
         }
         if (secondFactor is not null && user.TwoFactorEnabled)
         {
             // As for a wrong password, the reserved attempt stays counted until the second factor is right as well.
             if (secondFactor.IsEmpty)
             {
-                return new CredentialResult.SecondFactorRequired();
+                await RecordLockAsync(reservation, lookup, http);
+                return new CredentialResult.SecondFactorRequired(user.Id);
             }
-            if (!await secondFactors.VerifyAsync(user.Id, secondFactor))
+            if (!await secondFactors.VerifyAsync(user.Id, secondFactor, http))
             {
-                return new CredentialResult.SecondFactorWrong();
+                await RecordLockAsync(reservation, lookup, http);
+                return new CredentialResult.SecondFactorWrong(user.Id);
             }
         }
 
@@ -118,5 +126,18 @@ public sealed class Credentials(
             }
         }
         return new CredentialResult.Valid(user);
+    }
+
+    /// <summary>This failed attempt locked the account or the browser: the trail says so, for the account's owner and admins.</summary>
+    private async Task RecordLockAsync(ThrottleReservation reservation, LoginLookup lookup, HttpContext http)
+    {
+        if (reservation.LockedUntil is { } until)
+        {
+            await audit.WriteAsync(AuditEvent.Of(http, AuditEventTypes.AccountLocked, lookup.Id, detail: new Dictionary<string, string>
+            {
+                ["budget"] = reservation.DeviceHash is null ? "account" : "device",
+                ["until"] = until.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            }));
+        }
     }
 }

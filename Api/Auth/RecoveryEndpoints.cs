@@ -75,9 +75,9 @@ public static partial class RecoveryEndpoints
         {
             return Problems.PasswordCheckBusy(http);
         }
-        return await recovery.ResetPasswordAsync(request.Token!, hash) ? TypedResults.NoContent() : Problems.TokenInvalid();
+        return await recovery.ResetPasswordAsync(http, request.Token!, hash) ? TypedResults.NoContent() : Problems.TokenInvalid();
     }
 
-    public static async Task<Results<NoContent, ValidationProblem>> VerifyEmail(VerifyEmailRequest request, AccountRecovery recovery) =>
-        await recovery.VerifyEmailAsync(request.Token!) ? TypedResults.NoContent() : Problems.TokenInvalid();
+    public static async Task<Results<NoContent, ValidationProblem>> VerifyEmail(VerifyEmailRequest request, HttpContext http, AccountRecovery recovery) =>
+        await recovery.VerifyEmailAsync(http, request.Token!) ? TypedResults.NoContent() : Problems.TokenInvalid();
 }

@@ -1,3 +1,4 @@
+using Api.Audit;
 using Api.Sessions;
 using Api.Users;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,7 @@ namespace Api.Auth;
 /// the address is verified and the owner logs in.
 /// </summary>
 public sealed class Registration(
-    NpgsqlDataSource dataSource, AccountCreation accounts, SessionIssuer issuer, AccountMails mails, IOptions<RegistrationOptions> options)
+    NpgsqlDataSource dataSource, AccountCreation accounts, SessionIssuer issuer, AccountMails mails, AuditTrail audit, IOptions<RegistrationOptions> options)
 {
     /// <summary>Whether an account must verify its address before it gets a session (and so a registration logs no one in).</summary>
     public bool RequiresVerifiedEmail => options.Value.RequireVerifiedEmail;
@@ -32,6 +33,8 @@ public sealed class Registration(
             return result;
         }
         await mails.SendVerificationAsync(transaction, (await UserStore.FindRecipientAsync(transaction, id))!);
+        await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.UserCreated, id, id,
+            detail: new Dictionary<string, string> { ["via"] = "registration", ["role"] = user.Role! }));
         if (RequiresVerifiedEmail)
         {
             await transaction.CommitAsync();

@@ -85,7 +85,7 @@ public static class TwoFactorEndpoints
     }
 
     public static async Task<Results<Ok<RecoveryCodesResponse>, ValidationProblem, ProblemHttpResult>> Enable(
-        TwoFactorEnableRequest request, CurrentSession current, TwoFactorStore store, SharedKeys keys, TwoFactorChanges changes, TimeProvider time)
+        TwoFactorEnableRequest request, CurrentSession current, HttpContext http, TwoFactorStore store, SharedKeys keys, TwoFactorChanges changes, TimeProvider time)
     {
         var session = current.Session;
         var row = await store.FindAsync(session.UserId);
@@ -102,7 +102,7 @@ public static class TwoFactorEndpoints
             return Problems.TwoFactorCodeWrong();
         }
         var codes = RecoveryCodes.Create();
-        return await changes.EnableAsync(session, row.KeyProtected, step, [.. codes.Select(code => RecoveryCodes.TryHash(code)!)])
+        return await changes.EnableAsync(http, session, row.KeyProtected, step, [.. codes.Select(code => RecoveryCodes.TryHash(code)!)])
             ? TypedResults.Ok(new RecoveryCodesResponse(codes))
             : Problems.TwoFactorSetupRequired();
     }
@@ -120,7 +120,7 @@ public static class TwoFactorEndpoints
         {
             return problem;
         }
-        return await changes.DisableAsync(session) ? TypedResults.NoContent() : Problems.TwoFactorNotEnabled();
+        return await changes.DisableAsync(http, session) ? TypedResults.NoContent() : Problems.TwoFactorNotEnabled();
     }
 
     public static async Task<Results<Ok<RecoveryCodesResponse>, ValidationProblem, ProblemHttpResult>> RegenerateRecoveryCodes(
@@ -137,7 +137,7 @@ public static class TwoFactorEndpoints
             return problem;
         }
         var codes = RecoveryCodes.Create();
-        return await changes.ReplaceRecoveryCodesAsync(session, [.. codes.Select(code => RecoveryCodes.TryHash(code)!)])
+        return await changes.ReplaceRecoveryCodesAsync(http, session, [.. codes.Select(code => RecoveryCodes.TryHash(code)!)])
             ? TypedResults.Ok(new RecoveryCodesResponse(codes))
             : Problems.TwoFactorNotEnabled();
     }
@@ -154,7 +154,7 @@ public static class TwoFactorEndpoints
     {
         CredentialResult.Valid => (null, null),
         CredentialResult.Busy => (null, Problems.PasswordCheckBusy(http)),
-        CredentialResult.Locked(var retryAfter) => (null, Problems.TooManyAttempts(http, retryAfter)),
+        CredentialResult.Locked(var retryAfter, _) => (null, Problems.TooManyAttempts(http, retryAfter)),
         CredentialResult.SecondFactorRequired or CredentialResult.SecondFactorWrong => (Problems.TwoFactorCodeWrong(), null),
         _ => (Problems.CurrentPasswordWrong(), null),
     };

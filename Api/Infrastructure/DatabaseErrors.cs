@@ -54,3 +54,22 @@ public static class DatabaseReads
         }
     }
 }
+
+public static class Transactions
+{
+    /// <summary>
+    /// Runs <paramref name="change"/> in a transaction of its own, and commits it unless the change answers
+    /// <paramref name="rollBackOn"/> (what it found made it change nothing). An exception rolls it back.
+    /// </summary>
+    public static async Task<T> InTransactionAsync<T>(this NpgsqlDataSource dataSource, Func<NpgsqlTransaction, Task<T>> change, Func<T, bool>? rollBackOn = null)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var result = await change(transaction);
+        if (rollBackOn?.Invoke(result) != true)
+        {
+            await transaction.CommitAsync();
+        }
+        return result;
+    }
+}

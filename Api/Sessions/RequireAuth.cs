@@ -36,6 +36,7 @@ internal sealed class RequireAuthFilter(SessionLookup lookup) : IEndpointFilter
             return resolver.CookieWasSent(context.HttpContext.Request) ? Problems.SessionExpired() : Problems.SessionRequired();
         }
         services.GetRequiredService<CurrentSession>().Set(session);
+        context.HttpContext.User = SessionPrincipal.For(session);
         return await next(context);
     }
 }

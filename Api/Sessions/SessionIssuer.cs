@@ -1,10 +1,11 @@
+using Api.Audit;
 using Api.Infrastructure;
 using Npgsql;
 
 namespace Api.Sessions;
 
 /// <summary>Starts and ends sessions on behalf of login, registration and password changes.</summary>
-public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie, DeferredRevocations deferred)
+public sealed class SessionIssuer(NpgsqlDataSource dataSource, SessionStore sessions, SessionCookie cookie, DeferredRevocations deferred, AuditTrail audit)
 {
     /// <summary>
     /// Ends whatever session the request carried, so a cookie planted before login never becomes a logged-in session
@@ -34,7 +35,14 @@ public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie, D
         }
         try
         {
-            await sessions.DeleteByTokenHashAsync(tokenHash);
+            await dataSource.InTransactionAsync(async transaction =>
+            {
+                if (await SessionStore.DeleteByTokenHashAsync(transaction, tokenHash) is { } ended)
+                {
+                    await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.Logout, ended.UserId, ended.UserId, ended.Id));
+                }
+                return true;
+            });
             return true;
         }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
@@ -48,11 +56,22 @@ public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie, D
     /// Creates a session for a user whose password was just checked against <paramref name="checkedPasswordHash"/> (and
     /// their second factor, when <paramref name="secondFactorChecked"/>), and sets its cookie; false, with no session,
     /// when the password or the account changed since (a reset, a disabling, a second factor turned on).
+    /// The session and its <see cref="AuditEventTypes.LoginSucceeded"/> event are written in one transaction.
     /// </summary>
-    public async Task<bool> StartAsync(HttpContext http, long userId, bool rememberMe, string checkedPasswordHash, bool secondFactorChecked)
+    public async Task<bool> StartAsync(
+        HttpContext http, long userId, bool rememberMe, string checkedPasswordHash, bool secondFactorChecked, IReadOnlyDictionary<string, string>? detail = null)
     {
-        if (await sessions.CreateAsync(userId, rememberMe, UserAgent(http), http.Connection.RemoteIpAddress,
-                whilePasswordHash: checkedPasswordHash, secondFactorChecked: secondFactorChecked) is not { } session)
+        var session = await dataSource.InTransactionAsync(async transaction =>
+        {
+            var created = await sessions.CreateAsync(userId, rememberMe, UserAgent(http), http.Connection.RemoteIpAddress, transaction,
+                whilePasswordHash: checkedPasswordHash, secondFactorChecked: secondFactorChecked);
+            if (created is not null)
+            {
+                await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.LoginSucceeded, userId, userId, created.Id, detail));
+            }
+            return created;
+        }, rollBackOn: created => created is null);
+        if (session is null)
         {
             return false;
         }

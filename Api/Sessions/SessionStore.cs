@@ -9,6 +9,9 @@ namespace Api.Sessions;
 /// <summary>A session just created: the cookie token (never stored) and when the session ends if unused.</summary>
 public sealed record NewSession(Guid Id, string Token, DateTime CreatedAt, DateTime ExpiresAt);
 
+/// <summary>A session that was just deleted: its public id and its user.</summary>
+public sealed record EndedSession(Guid Id, long UserId);
+
 public sealed class SessionRow
 {
     public required Guid Id { get; init; }
@@ -138,6 +141,11 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
         await connection.ExecuteAsync("DELETE FROM sessions WHERE token_hash = @tokenHash", new { tokenHash });
     }
 
+    /// <summary>Deletes the session in <paramref name="transaction"/>; whose it was, or null when there was none.</summary>
+    public static Task<EndedSession?> DeleteByTokenHashAsync(NpgsqlTransaction transaction, byte[] tokenHash) =>
+        transaction.Connection!.QuerySingleOrDefaultAsync<EndedSession?>(
+            "DELETE FROM sessions WHERE token_hash = @tokenHash RETURNING id, user_id", new { tokenHash }, transaction);
+
     public async Task DeleteIfExpiredAsync(byte[] tokenHash, DateTime now)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
@@ -147,11 +155,9 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
     }
 
     /// <summary>Deletes the session only if it belongs to the user; false otherwise, so nobody learns others' ids.</summary>
-    public async Task<bool> DeleteOwnAsync(long userId, Guid sessionId)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.ExecuteAsync("DELETE FROM sessions WHERE id = @sessionId AND user_id = @userId", new { sessionId, userId }) == 1;
-    }
+    public static async Task<bool> DeleteOwnAsync(NpgsqlTransaction transaction, long userId, Guid sessionId) =>
+        await transaction.Connection!.ExecuteAsync(
+            "DELETE FROM sessions WHERE id = @sessionId AND user_id = @userId", new { sessionId, userId }, transaction) == 1;
 
     /// <summary>Deletes every session of the user except <paramref name="keep"/> (all of them when null).</summary>
     public async Task<int> DeleteAllForUserAsync(long userId, Guid? keep = null, NpgsqlTransaction? transaction = null)

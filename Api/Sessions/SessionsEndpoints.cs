@@ -1,4 +1,6 @@
+using Api.Audit;
 using Api.Infrastructure;
+using Npgsql;
 
 namespace Api.Sessions;
 
@@ -36,19 +38,41 @@ public static class SessionsEndpoints
             .ToArray());
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeSession(Guid id, CurrentSession current, SessionStore sessions, SessionIssuer issuer, HttpContext http)
+    public static async Task<Results<NoContent, ProblemHttpResult>> RevokeSession(
+        Guid id, CurrentSession current, NpgsqlDataSource dataSource, AuditTrail audit, SessionIssuer issuer, HttpContext http)
     {
-        if (!await sessions.DeleteOwnAsync(current.Session.UserId, id))
+        var session = current.Session;
+        var revoked = await dataSource.InTransactionAsync(async transaction =>
+        {
+            if (!await SessionStore.DeleteOwnAsync(transaction, session.UserId, id))
+            {
+                return false;
+            }
+            await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.SessionRevoked, session.UserId, session.UserId, id,
+                new Dictionary<string, string> { ["by"] = "user" }));
+            return true;
+        });
+        if (!revoked)
         {
             return Problems.SessionNotFound();
         }
-        if (id == current.Session.SessionId)
+        if (id == session.SessionId)
         {
             issuer.ExpireCookie(http);
         }
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<RevokedResponse>> RevokeOtherSessions(CurrentSession current, SessionStore sessions) =>
-        TypedResults.Ok(new RevokedResponse(await sessions.DeleteAllForUserAsync(current.Session.UserId, keep: current.Session.SessionId)));
+    public static async Task<Ok<RevokedResponse>> RevokeOtherSessions(
+        CurrentSession current, SessionStore sessions, NpgsqlDataSource dataSource, AuditTrail audit, HttpContext http)
+    {
+        var session = current.Session;
+        return TypedResults.Ok(new RevokedResponse(await dataSource.InTransactionAsync(async transaction =>
+        {
+            var count = await sessions.DeleteAllForUserAsync(session.UserId, keep: session.SessionId, transaction: transaction);
+            await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.OtherSessionsRevoked, session.UserId, session.UserId, session.SessionId,
+                new Dictionary<string, string> { ["count"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+            return count;
+        })));
+    }
 }

@@ -1,4 +1,7 @@
+using Api.Audit;
+using Api.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
+using Npgsql;
 
 namespace Api.TwoFactor;
 
@@ -19,12 +22,13 @@ public sealed record SecondFactorProof(string? Code, string? RecoveryCode)
 
 /// <summary>
 /// Checks a user's second factor and uses it up: an authenticator code's time step is recorded so the code is never
-/// accepted again, and a recovery code is deleted. Both happen in the same statement as the check.
+/// accepted again, and a recovery code is deleted (with its audit event, in one transaction). Both happen in the same
+/// statement as the check.
 /// </summary>
-public sealed class SecondFactor(TwoFactorStore store, SharedKeys keys, TimeProvider time)
+public sealed class SecondFactor(NpgsqlDataSource dataSource, TwoFactorStore store, SharedKeys keys, AuditTrail audit, TimeProvider time)
 {
     /// <summary>True when the proof is right and was not used before; it is then used up.</summary>
-    public async Task<bool> VerifyAsync(long userId, SecondFactorProof proof)
+    public async Task<bool> VerifyAsync(long userId, SecondFactorProof proof, HttpContext http)
     {
         if (!string.IsNullOrEmpty(proof.Code))
         {
@@ -37,9 +41,19 @@ public sealed class SecondFactor(TwoFactorStore store, SharedKeys keys, TimeProv
             }
             return await store.UseTimeStepAsync(userId, step);
         }
-        return !string.IsNullOrEmpty(proof.RecoveryCode)
-            && RecoveryCodes.TryHash(proof.RecoveryCode) is { } hash
-            && await store.UseRecoveryCodeAsync(userId, hash);
+        if (string.IsNullOrEmpty(proof.RecoveryCode) || RecoveryCodes.TryHash(proof.RecoveryCode) is not { } hash)
+        {
+            return false;
+        }
+        return await dataSource.InTransactionAsync(async transaction =>
+        {
+            if (!await TwoFactorStore.UseRecoveryCodeAsync(transaction, userId, hash))
+            {
+                return false;
+            }
+            await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.RecoveryCodeUsed, userId, userId));
+            return true;
+        });
     }
 }
 

@@ -77,15 +77,12 @@ public sealed class TwoFactorStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Uses a recovery code up: true for exactly one of any number of requests that present it.</summary>
-    public async Task<bool> UseRecoveryCodeAsync(long userId, byte[] codeHash)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.ExecuteAsync("""
+    public static async Task<bool> UseRecoveryCodeAsync(NpgsqlTransaction transaction, long userId, byte[] codeHash) =>
+        await transaction.Connection!.ExecuteAsync("""
             DELETE FROM two_factor_recovery_codes c
             USING two_factor t
             WHERE c.user_id = @userId AND c.code_hash = @codeHash AND t.user_id = c.user_id AND t.enabled_at IS NOT NULL
-            """, new { userId, codeHash }) == 1;
-    }
+            """, new { userId, codeHash }, transaction) == 1;
 
     /// <summary>Whether the user's second factor is on; if so its row stays locked until the transaction ends, so it cannot be turned off meanwhile.</summary>
     public static async Task<bool> LockIfEnabledAsync(NpgsqlTransaction transaction, long userId) =>

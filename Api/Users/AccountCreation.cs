@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Api.Audit;
+using Api.Infrastructure;
 using Api.Passwords;
 using Api.Sessions;
 using FluentValidation;
@@ -33,11 +35,27 @@ public abstract record AccountCreationResult
 }
 
 /// <summary>Creates users for registration, admins and the create-user command: one bcrypt slot, one insert.</summary>
-public sealed class AccountCreation(UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter)
+public sealed class AccountCreation(NpgsqlDataSource dataSource, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter, AuditTrail audit)
 {
     /// <summary>Hashes and stores an already validated user.</summary>
-    public async Task<AccountCreationResult> CreateAsync(NewUser user, CancellationToken cancellationToken) =>
-        await HashPasswordAsync(user, cancellationToken) is { } hash ? await InsertAsync(user, hash) : new AccountCreationResult.Busy();
+    /// <summary>An account an operator creates from the command line, with its audit event in the same transaction.</summary>
+    public async Task<AccountCreationResult> CreateAsync(NewUser user, CancellationToken cancellationToken)
+    {
+        if (await HashPasswordAsync(user, cancellationToken) is not { } hash)
+        {
+            return new AccountCreationResult.Busy();
+        }
+        return await dataSource.InTransactionAsync(async transaction =>
+        {
+            var result = await InsertAsync(user, hash, transaction);
+            if (result is AccountCreationResult.Created(var id))
+            {
+                await audit.WriteAsync(transaction, new AuditEvent(AuditEventTypes.UserCreated, id,
+                    Detail: new Dictionary<string, string> { ["via"] = "command", ["role"] = user.Role! }));
+            }
+            return result;
+        });
+    }
 
     /// <summary>The password's hash, or null when no bcrypt slot freed up. Runs outside any transaction: bcrypt is slow.</summary>
     public async Task<string?> HashPasswordAsync(NewUser user, CancellationToken cancellationToken)
