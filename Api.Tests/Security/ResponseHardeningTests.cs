@@ -216,4 +216,23 @@ public sealed class LogRedactionTests(TraceLoggingFixture api) : IClassFixture<T
             Assert.DoesNotMatch($"(?<![0-9A-Fa-f.]){code}(?![0-9A-Fa-f])", logs);
         }
     }
+
+    [Fact]
+    public async Task Security_events_are_logged_with_the_user_and_reason_and_never_the_email_typed_for_an_unknown_account()
+    {
+        var user = await api.Factory.CreateUserAsync();
+        api.Factory.Logs.Clear();
+        const string typed = "hunter2-typed-into-the-email-field@example.com";
+
+        using (await _client.PostLoginAsync(typed, "a password")) { }
+        using (await _client.PostLoginAsync(user.Email, "not the password")) { }
+        using (await _client.PostLoginAsync(user.Email, user.Password)) { }
+
+        var logs = string.Join("\n", api.Factory.Logs);
+        Assert.Contains("Login failed: user (null), by (null), session (null) reason=unknown_email", logs, StringComparison.Ordinal);
+        Assert.Contains($"Login failed: user {user.Id}, by (null), session (null) reason=wrong_password", logs, StringComparison.Ordinal);
+        Assert.Contains($"Login succeeded: user {user.Id}, by {user.Id}", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", logs, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(user.Email, logs, StringComparison.OrdinalIgnoreCase);
+    }
 }
