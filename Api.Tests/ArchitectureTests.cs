@@ -22,6 +22,13 @@ public sealed partial class ArchitectureTests
     }
 
     [Fact]
+    public void Audit_uses_nothing_but_infrastructure()
+    {
+        // Every feature records its security events through the trail, so the trail must know none of them.
+        Assert.Equal(["Infrastructure"], Dependencies()["Audit"]);
+    }
+
+    [Fact]
     public void No_two_features_depend_on_each_other_directly_or_through_others()
     {
         var graph = Dependencies();
