@@ -1,4 +1,8 @@
+using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Api.Audit;
 using Api.Tests.Infrastructure;
 using Api.Tests.Mail;
 using Microsoft.Playwright;
@@ -14,6 +18,9 @@ public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
     private readonly HttpClient _api = new() { BaseAddress = new Uri(browser.ApiUrl) };
 
     private IPage Page => _page ?? throw new InvalidOperationException("No page.");
+
+    /// <summary>The sentence of the newest event in the dashboard's "Recent security activity".</summary>
+    private ILocator LatestActivity => Page.Locator("#activity-rows tr").First.Locator("td").Nth(1);
 
     public async Task InitializeAsync()
     {
@@ -309,6 +316,7 @@ public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
 
         await Assertions.Expect(status).ToHaveTextAsync("On: logging in asks for a code from your authenticator app. 10 recovery codes left.");
         await Assertions.Expect(Page.Locator("#two-factor-message")).ToHaveTextAsync("Two-factor authentication is on. Every other session of yours was logged out.");
+        await Assertions.Expect(LatestActivity).ToHaveTextAsync("Two-factor authentication turned on");
         await Assertions.Expect(Page.Locator("#recovery-codes-note")).ToContainTextAsync("This is the only time they are shown.");
         var recoveryCodes = await Page.Locator("#recovery-codes li").AllInnerTextsAsync();
         Assert.Equal(10, recoveryCodes.Distinct().Count());
@@ -335,12 +343,14 @@ public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
         await LogInWithRecoveryCodeAsync(user, recoveryCodes[0]);
         await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
         await Assertions.Expect(status).ToHaveTextAsync("On: logging in asks for a code from your authenticator app. 9 recovery codes left.");
+        await Assertions.Expect(LatestActivity).ToHaveTextAsync("Signed in (with a recovery code)");
 
         await Page.GetByRole(AriaRole.Button, new() { Name = "Regenerate recovery codes" }).ClickAsync();
         await Page.GetByLabel("Current password").FillAsync(user.Password);
         await Page.GetByLabel("Code from your app, or a recovery code").FillAsync(recoveryCodes[1]);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Regenerate the codes" }).ClickAsync();
         await Assertions.Expect(Page.Locator("#two-factor-message")).ToHaveTextAsync("New recovery codes: the old ones no longer work. Every other session of yours was logged out.");
+        await Assertions.Expect(LatestActivity).ToHaveTextAsync("Recovery codes regenerated");
         await Assertions.Expect(status).ToHaveTextAsync("On: logging in asks for a code from your authenticator app. 10 recovery codes left.");
         var newCodes = await Page.Locator("#recovery-codes li").AllInnerTextsAsync();
         Assert.Equal(10, newCodes.Count);
@@ -359,6 +369,7 @@ public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
         await Page.GetByLabel("Code from your app, or a recovery code").FillAsync(newCodes[1]);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Turn off two-factor authentication" }).ClickAsync();
         await Assertions.Expect(Page.Locator("#two-factor-message")).ToHaveTextAsync("Two-factor authentication is off. Every other session of yours was logged out.");
+        await Assertions.Expect(LatestActivity).ToHaveTextAsync("Two-factor authentication turned off");
         await Assertions.Expect(status).ToHaveTextAsync("Off: logging in needs only your password.");
         await LogOutAsync();
         await LogInAsync(user);
@@ -366,6 +377,138 @@ public sealed class SpaTests(BrowserFixture browser) : IAsyncLifetime
         {
             Assert.Empty(cspViolations);
         }
+    }
+
+    [Fact]
+    public async Task Recent_security_activity_shows_a_failed_sign_in_and_the_sign_in_after_it_newest_first_and_shows_more_a_page_at_a_time()
+    {
+        var user = await browser.Api.CreateUserAsync();
+        var cspViolations = CollectContentSecurityPolicyViolations();
+        // Twelve older events, more than the SPA's page of ten. Each login forgets the failure before it, so none locks.
+        for (var i = 0; i < 6; i++)
+        {
+            using (var failed = await _api.PostLoginAsync(user.Email, "wrong password"))
+            {
+                await failed.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_credentials");
+            }
+            await _api.LoginAsync(user);
+        }
+        await Page.GotoAsync(browser.SpaUrl);
+        await FillLoginAsync(user.Email, "wrong password");
+        await Assertions.Expect(Page.Locator("#login-error")).ToContainTextAsync("Invalid credentials");
+
+        await LogInAsync(user);
+
+        var activity = Page.Locator("#activity");
+        await Assertions.Expect(activity.GetByRole(AriaRole.Heading, new() { Name = "Recent security activity" })).ToBeVisibleAsync();
+        var rows = Page.Locator("#activity-rows tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(10);
+        await AssertActivityRowAsync(rows.Nth(0), "Signed in", fromThisBrowser: true);
+        await AssertActivityRowAsync(rows.Nth(1), "Failed sign-in: wrong password", fromThisBrowser: true);
+        await AssertActivityRowAsync(rows.Nth(2), "Signed in", fromThisBrowser: false);
+        await AssertActivityRowAsync(rows.Nth(3), "Failed sign-in: wrong password", fromThisBrowser: false);
+        var newest = DateTime.Parse(await rows.Nth(0).Locator("time").GetAttributeAsync("datetime") ?? "", null, System.Globalization.DateTimeStyles.RoundtripKind);
+        Assert.Equal(DateTimeKind.Utc, newest.Kind);
+        Assert.InRange(newest, browser.Api.Clock.GetUtcNow().UtcDateTime.AddMinutes(-1), browser.Api.Clock.GetUtcNow().UtcDateTime);
+        await Assertions.Expect(rows.Nth(0).Locator("td").Nth(0)).ToHaveTextAsync(new Regex(@"\d"));
+        var showMore = activity.GetByRole(AriaRole.Button, new() { Name = "Show more" });
+        await Assertions.Expect(showMore).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(Page, "activity");
+
+        await showMore.ClickAsync();
+
+        await Assertions.Expect(rows).ToHaveCountAsync(14);
+        await Assertions.Expect(showMore).ToBeHiddenAsync();
+        await AssertActivityRowAsync(rows.Nth(12), "Signed in", fromThisBrowser: false);
+        await AssertActivityRowAsync(rows.Nth(13), "Failed sign-in: wrong password", fromThisBrowser: false);
+        lock (cspViolations)
+        {
+            Assert.Empty(cspViolations);
+        }
+    }
+
+    [Fact]
+    public async Task The_activity_list_has_a_sentence_for_every_event_type_the_api_records_and_a_generic_line_for_a_type_it_does_not_know()
+    {
+        await using var context = await browser.Browser.NewContextAsync(new() { Locale = "en-GB", TimezoneId = "Europe/Berlin" });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(browser.SpaUrl);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Log in" })).ToBeVisibleAsync();
+
+        var described = await page.EvaluateAsync<JsonElement>("""
+            async (types) => {
+                const { describeEvent, describeBrowser, knownTypes } = await import('./activity.js');
+                const user = 7, admin = 1;
+                const event = (type, detail = {}, actorId = user) => describeEvent({
+                    id: 1, at: '2026-01-02T10:00:00Z', type, userId: user, actorId, sessionId: null, ip: null, userAgent: null, detail });
+                return {
+                    knownTypes,
+                    plain: Object.fromEntries(types.map((type) => [type, event(type)])),
+                    samples: [
+                        event('login_succeeded', { secondFactor: 'recovery_code' }),
+                        event('login_succeeded', { secondFactor: 'totp' }),
+                        event('login_failed', { reason: 'wrong_password' }),
+                        event('login_failed', { reason: 'a_new_reason' }),
+                        event('account_locked', { budget: 'account', until: '2026-01-02T11:03:00.0000000Z' }, null),
+                        event('account_locked', { budget: 'device', until: '2026-01-03T11:03:00.0000000Z' }, null),
+                        event('role_changed', { from: 'user', to: 'admin' }, admin),
+                        event('user_disabled', {}, admin),
+                        event('two_factor_disabled', { by: 'admin', sessionsEnded: '2' }, admin),
+                        event('session_revoked', { by: 'user' }),
+                        event('other_sessions_revoked', { count: '1' }),
+                        event('a_type_from_the_future', { anything: 'x' }),
+                        event('constructor'),
+                    ],
+                    browsers: [
+                        'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0',
+                        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0',
+                        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+                        'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+                        'curl/8.5.0',
+                        null,
+                    ].map(describeBrowser),
+                };
+            }
+            """, AuditEventTypes.All);
+
+        Assert.Equal(AuditEventTypes.All.Order(), described.GetProperty("knownTypes").EnumerateArray().Select(type => type.GetString()!).Order());
+        foreach (var type in AuditEventTypes.All)
+        {
+            var sentence = described.GetProperty("plain").GetProperty(type).GetString();
+            Assert.False(string.IsNullOrWhiteSpace(sentence) || sentence.StartsWith("Security event", StringComparison.Ordinal), $"{type}: {sentence}");
+        }
+        Assert.Equal(
+            [
+                "Signed in (with a recovery code)",
+                "Signed in (with an authenticator code)",
+                "Failed sign-in: wrong password",
+                "Failed sign-in: a new reason",
+                "Account locked until 12:03",
+                "Sign-in from one of your browsers locked until 03/01/2026, 12:03",
+                "An administrator changed your role from user to admin",
+                "An administrator disabled your account",
+                "An administrator turned off your two-factor authentication",
+                "Ended a session",
+                "Signed out all other sessions (1 session ended)",
+                "Security event: a_type_from_the_future",
+                "Security event: constructor",
+            ],
+            described.GetProperty("samples").EnumerateArray().Select(sentence => sentence.GetString()));
+        Assert.Equal(
+            ["Firefox on Windows", "Edge on Windows", "Safari on iOS", "Chrome on Android", "curl", ""],
+            described.GetProperty("browsers").EnumerateArray().Select(name => name.GetString()));
+    }
+
+    /// <summary>
+    /// One row of "Recent security activity": its sentence, and the address and browser of the request when it came from
+    /// this browser; the API's test client sends no user agent.
+    /// </summary>
+    private static async Task AssertActivityRowAsync(ILocator row, string sentence, bool fromThisBrowser)
+    {
+        var cells = row.Locator("td");
+        await Assertions.Expect(cells.Nth(1)).ToHaveTextAsync(sentence);
+        await Assertions.Expect(cells.Nth(2)).ToHaveTextAsync(new Regex(@"^(127\.0\.0\.1|::1)$"));
+        await Assertions.Expect(cells.Nth(3)).ToHaveTextAsync(fromThisBrowser ? "Chrome on Linux" : "");
     }
 
     /// <summary>The code an authenticator app shows now. "Now" is the API's clock, the fixture's <see cref="TestClock"/>.</summary>

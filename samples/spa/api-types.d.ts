@@ -133,6 +133,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail, newest first: every security event, optionally of one user or one type.
+         * @description Page with `before`: the `next` of the previous page (an event id). `limit` is 1-100, 50 by default.
+         */
+        get: operations["ListAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/users/{id}/2fa": {
         parameters: {
             query?: never;
@@ -278,6 +298,26 @@ export interface paths {
         get: operations["GetProfile"];
         /** Change the logged-in user's name. */
         put: operations["UpdateProfile"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/profile/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own security activity of the last 90 days, newest first: logins, failed logins, password and two-factor changes, revoked sessions.
+         * @description Where an admin acted on the account, the admin's address and browser are left out. Page with `before` (the previous page's `next`).
+         */
+        get: operations["GetActivity"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -486,6 +526,29 @@ export interface components {
             /** @enum {boolean} */
             authenticated: false;
         } & WithRequired<components["schemas"]["SessionState"], "authenticated">;
+        AuditEventResponse: {
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            at: string;
+            type: string;
+            /** Format: int64 */
+            userId: number | null;
+            /** Format: int64 */
+            actorId: number | null;
+            /** Format: uuid */
+            sessionId: string | null;
+            ip: string | null;
+            userAgent: string | null;
+            detail: {
+                [key: string]: string;
+            };
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEventResponse"][];
+            /** Format: int64 */
+            next: number | null;
+        };
         AuthenticatedSessionState: {
             user: components["schemas"]["UserResponse"];
             /** Format: date-time */
@@ -1357,6 +1420,79 @@ export interface operations {
             };
         };
     };
+    ListAuditEvents: {
+        parameters: {
+            query?: {
+                userId?: number;
+                type?: string;
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     ResetUserTwoFactor: {
         parameters: {
             query?: never;
@@ -2042,6 +2178,66 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    GetActivity: {
+        parameters: {
+            query?: {
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["HttpValidationProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
                 headers: {
                     /** @description Sets, renews or expires the session cookie (HttpOnly, Secure, SameSite=Strict). Browsers apply it themselves; scripts cannot read it. */
                     "Set-Cookie"?: string;

@@ -1,5 +1,6 @@
 // A single-page app routed by the URL hash: login, forgot and reset password, verify email (public), dashboard, sessions
 // and admin (logged in). Links in the API's mails open #/reset?token=... and #/verify?token=....
+import { describeBrowser, describeEvent } from './activity.js';
 import { api, ApiError } from './api.js';
 import { qrcode } from './vendor/qrcode-generator/qrcode.js';
 
@@ -12,6 +13,8 @@ const banner = byId('banner');
 let me = null;
 /** @type {string | null} A message for the next page, shown once it is rendered. */
 let notice = null;
+/** Security events per page of the dashboard's activity list. */
+const activityPageSize = 10;
 
 /** @type {Record<string, () => void | Promise<void>>} */
 const routes = {
@@ -281,7 +284,12 @@ function tokenFromLink() {
 }
 
 async function renderDashboard() {
-  const [dashboard, profile, twoFactor] = await Promise.all([api('get', '/dashboard'), api('get', '/profile'), api('get', '/profile/2fa')]);
+  const [dashboard, profile, twoFactor, activity] = await Promise.all([
+    api('get', '/dashboard'),
+    api('get', '/profile'),
+    api('get', '/profile/2fa'),
+    api('get', '/profile/activity', { query: { limit: activityPageSize } }),
+  ]);
   me = profile;
   renderNav();
   view.innerHTML = `
@@ -305,11 +313,112 @@ async function renderDashboard() {
     }));
     offerResend(profile.email);
   }
+  const twoFactorSection = panel('two-factor');
+  const activitySection = panel('activity');
+  const refreshActivity = renderActivity(activitySection, activity);
+  renderTwoFactor(twoFactorSection, twoFactor, refreshActivity);
+}
+
+/**
+ * A section of the dashboard, appended to the view.
+ * @param {string} id
+ */
+function panel(id) {
   const section = document.createElement('section');
-  section.id = 'two-factor';
+  section.id = id;
   section.className = 'panel';
   view.append(section);
-  renderTwoFactor(section, twoFactor);
+  return section;
+}
+
+/**
+ * The dashboard's "Recent security activity": the user's own events, newest first, a page at a time ("Show more" asks
+ * for the events before the last one shown). Returns a function that loads the first page again, for after an action
+ * on this page that adds an event.
+ * @param {HTMLElement} section
+ * @param {Schemas['AuditPage']} firstPage
+ */
+function renderActivity(section, firstPage) {
+  section.innerHTML = `
+    <h2>Recent security activity</h2>
+    <p>Sign-ins, failed sign-ins and changes to your account's security in the last 90 days, newest first.</p>
+    <table>
+      <thead><tr><th>When</th><th>What happened</th><th>IP address</th><th>Browser</th></tr></thead>
+      <tbody id="activity-rows"></tbody>
+    </table>
+    <p id="activity-empty" hidden>Nothing yet.</p>
+    <p class="form-error" role="alert" id="activity-error"></p>
+    <button type="button" class="secondary" id="activity-more" hidden>Show more</button>`;
+  const rows = /** @type {HTMLTableSectionElement} */ (byId('activity-rows'));
+  const more = /** @type {HTMLButtonElement} */ (byId('activity-more'));
+  const empty = byId('activity-empty');
+  const problem = byId('activity-error');
+  /** @type {number | null} */
+  let next = null;
+  // Each load of the first page starts a new list: an older request answering late must not add to it.
+  let generation = 0;
+  /**
+   * @param {Schemas['AuditPage']} page
+   * @param {boolean} append
+   */
+  const show = (page, append) => {
+    if (!append) {
+      rows.replaceChildren();
+    }
+    for (const event of page.items) {
+      addActivityRow(rows, event);
+    }
+    next = page.next;
+    more.hidden = next === null;
+    empty.hidden = rows.rows.length > 0;
+  };
+  /** @param {number} [before] */
+  const load = async (before) => {
+    const mine = before === undefined ? ++generation : generation;
+    more.disabled = true;
+    problem.textContent = '';
+    try {
+      const page = await api('get', '/profile/activity', { query: { before, limit: activityPageSize } });
+      if (mine === generation) {
+        show(page, before !== undefined);
+      }
+    } catch (error) {
+      if (!leaveIfSessionEnded(error)) {
+        problem.textContent = error instanceof ApiError ? describe(error) : String(error);
+      }
+    } finally {
+      if (mine === generation) {
+        more.disabled = false;
+      }
+    }
+  };
+  more.addEventListener('click', () => {
+    if (next !== null) {
+      load(next);
+    }
+  });
+  show(firstPage, false);
+  return () => load();
+}
+
+/**
+ * @param {HTMLTableSectionElement} rows
+ * @param {Schemas['AuditEventResponse']} event
+ */
+function addActivityRow(rows, event) {
+  const row = rows.insertRow();
+  row.dataset.type = event.type;
+  const time = document.createElement('time');
+  time.dateTime = event.at;
+  time.textContent = new Date(event.at).toLocaleString();
+  row.insertCell().append(time);
+  row.insertCell().textContent = describeEvent(event);
+  row.insertCell().textContent = event.ip ?? '';
+  const browser = row.insertCell();
+  browser.textContent = describeBrowser(event.userAgent);
+  if (event.userAgent) {
+    browser.title = event.userAgent;
+  }
 }
 
 /**
@@ -317,9 +426,10 @@ async function renderDashboard() {
  * a setup; the key and a code to turn it on; the recovery codes, shown once; the password and a code to change it).
  * @param {HTMLElement} section
  * @param {Schemas['TwoFactorStatus']} status
+ * @param {() => void} onChange Called after each change, which the activity list then shows.
  * @param {string} [message] What just happened.
  */
-function renderTwoFactor(section, status, message = '') {
+function renderTwoFactor(section, status, onChange, message = '') {
   section.innerHTML = `
     <h2>Two-factor authentication</h2>
     <p id="two-factor-status"></p>
@@ -361,10 +471,11 @@ function renderTwoFactor(section, status, message = '') {
    * @param {string[]} [recoveryCodes]
    */
   const changed = (next, done, recoveryCodes) => {
-    renderTwoFactor(section, next, `${done} Every other session of yours was logged out.`);
+    renderTwoFactor(section, next, onChange, `${done} Every other session of yours was logged out.`);
     if (recoveryCodes) {
       showRecoveryCodes(section, recoveryCodes);
     }
+    onChange();
   };
   if (!status.enabled) {
     action('two-factor-setup', 'Set up two-factor authentication', () => askPassword(step, close, async (currentPassword) => {
@@ -508,16 +619,26 @@ function stepForm(step, close, submit) {
     try {
       await submit(new FormData(form));
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        // The session ended meanwhile (logged out elsewhere, expired): only a new login helps.
-        me = null;
-        notice = describe(error);
-        location.hash = '#/login';
-        return;
+      if (!leaveIfSessionEnded(error)) {
+        showFormError(form, /** @type {HTMLElement} */ (form.querySelector('.form-error')), error);
       }
-      showFormError(form, /** @type {HTMLElement} */ (form.querySelector('.form-error')), error);
     }
   });
+}
+
+/**
+ * A 401 from an action on a page means the session ended meanwhile (logged out elsewhere, expired): only a new login
+ * helps, so this goes to the login page and says why. True when it did.
+ * @param {unknown} error
+ */
+function leaveIfSessionEnded(error) {
+  if (!(error instanceof ApiError && error.status === 401)) {
+    return false;
+  }
+  me = null;
+  notice = describe(error);
+  location.hash = '#/login';
+  return true;
 }
 
 /**
