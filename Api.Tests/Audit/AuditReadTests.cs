@@ -125,6 +125,14 @@ public sealed class AuditReadTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task The_document_lists_every_event_type_as_an_enum()
+    {
+        var document = await _client.GetFromJsonAsync<JsonElement>("/swagger/v1/swagger.json");
+        var type = document.GetProperty("components").GetProperty("schemas").GetProperty("AuditEventResponse").GetProperty("properties").GetProperty("type");
+        Assert.Equal(AuditEventTypes.All.Order(), type.GetProperty("enum").EnumerateArray().Select(t => t.GetString()!).Order());
+    }
+
+    [Fact]
     public void The_readme_lists_every_event_type()
     {
         var readme = File.ReadAllText(Path.Combine(BrowserFixture.RepositoryRoot, "README.md"));

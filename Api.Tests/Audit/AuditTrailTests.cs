@@ -98,7 +98,7 @@ public sealed class AuditTrailTests(MailFixture fixture) : IClassFixture<MailFix
 
         var events = await EventsAsync(user.Id);
         Assert.Contains(events, e => e.Type == AuditEventTypes.TwoFactorEnabled && e.Detail["otherSessionsEnded"] == "0");
-        Assert.Contains(events, e => e.Type == AuditEventTypes.LoginFailed && e.Detail["reason"] == "second_factor");
+        Assert.Contains(events, e => e.Type == AuditEventTypes.LoginFailed && e.Detail["reason"] == "second_factor_missing");
         Assert.Contains(events, e => e.Type == AuditEventTypes.RecoveryCodeUsed);
         Assert.Contains(events, e => e.Type == AuditEventTypes.LoginSucceeded && e.Detail.GetValueOrDefault("secondFactor") == "recovery_code");
         Assert.Equal("disabled", Assert.Single(await EventsAsync(disabled.Id)).Detail["reason"]);

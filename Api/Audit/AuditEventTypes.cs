@@ -41,6 +41,8 @@ public static class LoginFailureReasons
     public const string UnknownEmail = "unknown_email";
     public const string Disabled = "disabled";
     public const string Locked = "locked";
-    public const string SecondFactor = "second_factor";
+    /// <summary>The password was right and no code came with it: the first step of every two-factor login, and all that someone who only knows the password gets.</summary>
+    public const string SecondFactorMissing = "second_factor_missing";
+    public const string SecondFactorWrong = "second_factor_wrong";
     public const string EmailNotVerified = "email_not_verified";
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Text.Json;
 using Api.Infrastructure;
@@ -9,7 +10,15 @@ namespace Api.Audit;
 
 /// <summary>An event as the read endpoints answer it.</summary>
 public sealed record AuditEventResponse(
-    long Id, DateTime At, string Type, long? UserId, long? ActorId, Guid? SessionId, string? Ip, string? UserAgent,
+    long Id, DateTime At,
+    [property: AllowedValues(
+        AuditEventTypes.LoginSucceeded, AuditEventTypes.LoginFailed, AuditEventTypes.AccountLocked, AuditEventTypes.Logout,
+        AuditEventTypes.SessionRevoked, AuditEventTypes.OtherSessionsRevoked, AuditEventTypes.PasswordChanged,
+        AuditEventTypes.PasswordResetRequested, AuditEventTypes.PasswordResetCompleted, AuditEventTypes.EmailVerified,
+        AuditEventTypes.TwoFactorEnabled, AuditEventTypes.TwoFactorDisabled, AuditEventTypes.RecoveryCodesRegenerated,
+        AuditEventTypes.RecoveryCodeUsed, AuditEventTypes.UserCreated, AuditEventTypes.RoleChanged, AuditEventTypes.UserDisabled,
+        AuditEventTypes.UserEnabled, AuditEventTypes.AdminForcedLogout)]
+    string Type, long? UserId, long? ActorId, Guid? SessionId, string? Ip, string? UserAgent,
     IReadOnlyDictionary<string, string> Detail);
 
 /// <summary>A page of events, newest first; <see cref="Next"/> is the <c>before</c> of the following page, null on the last.</summary>

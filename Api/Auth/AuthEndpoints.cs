@@ -107,8 +107,8 @@ public static class AuthEndpoints
     {
         CredentialResult.Invalid(var userId, var reason) => (userId, reason),
         CredentialResult.Locked(_, var userId) => (userId, LoginFailureReasons.Locked),
-        CredentialResult.SecondFactorRequired(var userId) => (userId, LoginFailureReasons.SecondFactor),
-        CredentialResult.SecondFactorWrong(var userId) => (userId, LoginFailureReasons.SecondFactor),
+        CredentialResult.SecondFactorRequired(var userId) => (userId, LoginFailureReasons.SecondFactorMissing),
+        CredentialResult.SecondFactorWrong(var userId) => (userId, LoginFailureReasons.SecondFactorWrong),
         CredentialResult.Valid(var user) => (user.Id, LoginFailureReasons.EmailNotVerified),
         _ => null,
     };

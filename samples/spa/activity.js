@@ -46,8 +46,10 @@ const failureReasons = new Map([
   ['unknown_email', 'unknown email address'],
   ['disabled', 'the account is disabled'],
   ['locked', 'too many attempts, the account was locked'],
-  // The API gives this reason both when the password was right and a code was still to come, and for a wrong code.
-  ['second_factor', 'two-factor code missing or wrong'],
+  // The password was right and no code came with it: the first step of every two-factor sign-in (and all that someone
+  // who only knows the password gets).
+  ['second_factor_missing', 'the password was right, the two-factor code was still to come'],
+  ['second_factor_wrong', 'wrong or already used two-factor code'],
   ['email_not_verified', 'email address not confirmed yet'],
 ]);
 
