@@ -1,4 +1,5 @@
 using Api.Auth;
+using Api.Infrastructure;
 using Api.Sessions;
 using Api.TwoFactor;
 using Api.Users;
@@ -82,7 +83,7 @@ public sealed class UserAdministration(
 
         if (updated.Role != target.Role || (updated.DisabledAt is not null && target.DisabledAt is null))
         {
-            await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+            await sessions.DeleteAllForUserAsync(userId, SessionEndReason.Admin, transaction: transaction);
             await LoginThrottle.ForgetDevicesAsync(transaction, userId);
             await AccountTokenStore.DeleteForUserAsync(transaction, userId);
         }
@@ -102,7 +103,7 @@ public sealed class UserAdministration(
             var wasOn = await TwoFactorStore.DeleteAsync(transaction, userId);
             if (wasOn)
             {
-                await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+                await sessions.DeleteAllForUserAsync(userId, SessionEndReason.Admin, transaction: transaction);
             }
             return wasOn;
         });
@@ -111,7 +112,7 @@ public sealed class UserAdministration(
     public Task<AdminResult<int>> RevokeSessionsAsync(AdminActor actor, long userId) =>
         OnLockedUserAsync(actor, userId, async transaction =>
         {
-            var revoked = await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+            var revoked = await sessions.DeleteAllForUserAsync(userId, SessionEndReason.Admin, transaction: transaction);
             await LoginThrottle.ForgetDevicesAsync(transaction, userId);
             await AccountTokenStore.DeleteForUserAsync(transaction, userId);
             return revoked;

@@ -56,7 +56,7 @@ public static class AuthEndpoints
     }
 
     public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
-        LoginRequest request, HttpContext http, Credentials credentials, SessionIssuer issuer, DeviceCookie devices, Registration registration)
+        LoginRequest request, HttpContext http, Credentials credentials, SessionIssuer issuer, DeviceCookie devices, Registration registration, ApiMetrics metrics)
     {
         var carriedSession = await issuer.EndCarriedSessionAsync(http);
 
@@ -69,6 +69,7 @@ public static class AuthEndpoints
             {
                 issuer.ExpireCookie(http);
             }
+            metrics.Login(LoginOutcomes.OfRefused(result));
             return result switch
             {
                 CredentialResult.Locked(var retryAfter) => Problems.TooManyAttempts(http, retryAfter),
@@ -83,8 +84,10 @@ public static class AuthEndpoints
         if (!await issuer.StartAsync(http, user.Id, request.RememberMe, user.PasswordHash, secondFactorChecked: user.TwoFactorEnabled))
         {
             // The password was reset or changed, the account disabled or a second factor turned on while it was being checked.
+            metrics.Login(LoginOutcome.InvalidCredentials);
             return Problems.InvalidCredentials();
         }
+        metrics.Login(LoginOutcome.Succeeded);
         await devices.TrustAsync(http, user.Id);
         return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role, user.EmailVerifiedAt is not null, user.TwoFactorEnabled)));
     }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Api.Infrastructure;
 using Api.Passwords;
 using Api.TwoFactor;
 using Api.Users;
@@ -33,7 +34,8 @@ public abstract record CredentialResult
 /// until it is right too: guessing codes draws on the same budget as guessing passwords.
 /// </summary>
 public sealed class Credentials(
-    LoginThrottle throttle, DeviceCookie devices, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter, SecondFactor secondFactors)
+    LoginThrottle throttle, DeviceCookie devices, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter, SecondFactor secondFactors,
+    ApiMetrics metrics)
 {
     // Verified against when the email is unknown, at the current cost, so an unknown email costs one bcrypt like a known one.
     private readonly Lazy<string> _dummyHash = new(() => hasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
@@ -91,18 +93,18 @@ public sealed class Credentials(
         if (user is null || match == PasswordMatch.None || user.DisabledAt is not null)
         {
             // The reserved attempt stays counted: that is the failure.
-            return new CredentialResult.Invalid();
+            return Stands(reservation, new CredentialResult.Invalid());
         }
         if (secondFactor is not null && user.TwoFactorEnabled)
         {
             // As for a wrong password, the reserved attempt stays counted until the second factor is right as well.
             if (secondFactor.IsEmpty)
             {
-                return new CredentialResult.SecondFactorRequired();
+                return Stands(reservation, new CredentialResult.SecondFactorRequired());
             }
             if (!await secondFactors.VerifyAsync(user.Id, secondFactor))
             {
-                return new CredentialResult.SecondFactorWrong();
+                return Stands(reservation, new CredentialResult.SecondFactorWrong());
             }
         }
 
@@ -118,5 +120,18 @@ public sealed class Credentials(
             }
         }
         return new CredentialResult.Valid(user);
+    }
+
+    /// <summary>
+    /// The reserved attempt stands as a failure. Counted as a lockout only now, when the attempt that set the lock is
+    /// known to have failed: a right password on that attempt clears the lock, and a check that never ran gives it back.
+    /// </summary>
+    private CredentialResult Stands(ThrottleReservation reservation, CredentialResult failure)
+    {
+        if (reservation.LockedUntil is not null)
+        {
+            metrics.Lockout(reservation.DeviceHash is null ? LockoutBudget.Account : LockoutBudget.Device);
+        }
+        return failure;
     }
 }

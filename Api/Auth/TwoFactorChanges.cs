@@ -1,3 +1,4 @@
+using Api.Infrastructure;
 using Api.Sessions;
 using Api.TwoFactor;
 using Npgsql;
@@ -41,7 +42,7 @@ public sealed class TwoFactorChanges(NpgsqlDataSource dataSource, SessionStore s
         {
             return false;
         }
-        await sessions.DeleteAllForUserAsync(session.UserId, keep: session.SessionId, transaction: transaction);
+        await sessions.DeleteAllForUserAsync(session.UserId, SessionEndReason.TwoFactorChanged, keep: session.SessionId, transaction: transaction);
         await transaction.CommitAsync();
         return true;
     }

@@ -16,7 +16,7 @@ public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie, D
         {
             return false;
         }
-        await sessions.DeleteByTokenHashAsync(tokenHash);
+        await sessions.DeleteByTokenHashAsync(tokenHash, SessionEndReason.Replaced);
         return true;
     }
 
@@ -34,7 +34,7 @@ public sealed class SessionIssuer(SessionStore sessions, SessionCookie cookie, D
         }
         try
         {
-            await sessions.DeleteByTokenHashAsync(tokenHash);
+            await sessions.DeleteByTokenHashAsync(tokenHash, SessionEndReason.Logout);
             return true;
         }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))

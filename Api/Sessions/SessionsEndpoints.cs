@@ -50,5 +50,5 @@ public static class SessionsEndpoints
     }
 
     public static async Task<Ok<RevokedResponse>> RevokeOtherSessions(CurrentSession current, SessionStore sessions) =>
-        TypedResults.Ok(new RevokedResponse(await sessions.DeleteAllForUserAsync(current.Session.UserId, keep: current.Session.SessionId)));
+        TypedResults.Ok(new RevokedResponse(await sessions.DeleteAllForUserAsync(current.Session.UserId, SessionEndReason.OtherSessionsRevoked, keep: current.Session.SessionId)));
 }
