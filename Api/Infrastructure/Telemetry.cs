@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry;
@@ -39,9 +40,9 @@ public static class Telemetry
 
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
-        // The instruments exist either way: features record into them unconditionally, and without a listener that
-        // costs a flag check.
-        builder.Services.AddSingleton<ApiMetrics>();
+        // The instruments exist either way (AddDatabase's cleanup jobs need them too): features record into them
+        // unconditionally, and without a listener that costs a flag check.
+        builder.Services.TryAddSingleton<ApiMetrics>();
 
         // Read here, not through IOptions: whether the SDK is registered at all is decided while services are added.
         var settings = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
