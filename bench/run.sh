@@ -9,6 +9,8 @@
 # BENCH_CLEANUP_MAX longest load while the cleanup runs, in seconds (120), BENCH_PG_PORT (5490), BENCH_API_PORT (5090; the 1M-row API takes the next port),
 # BENCH_QUIET_WAIT longest wait, in seconds, before each scenario for the rest of the machine to fall under
 # BENCH_QUIET_PERCENT busy (60, 15), BENCH_API_ENV extra VAR=value settings for the API, space-separated (none).
+# BENCH_TELEMETRY=compare runs only GET /profile, with telemetry off and on (Telemetry__Enabled=true, no exporter), in
+# BENCH_ROUNDS alternating rounds against one database, and writes bench/results/telemetry.md instead of the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -24,6 +26,7 @@ quiet_wait=${BENCH_QUIET_WAIT:-60}
 quiet_percent=${BENCH_QUIET_PERCENT:-15}
 pg_port=${BENCH_PG_PORT:-5490}
 api_port=${BENCH_API_PORT:-5090}
+telemetry_mode=${BENCH_TELEMETRY:-}
 bench_users=10000      # sessions spread over them, login rotates through them; one password (one bcrypt hash at cost 10)
 session_count=1000     # sessions per read scenario, so concurrent requests hit many rows as real traffic does
 
@@ -124,6 +127,8 @@ for i in $(seq 1 "$bench_users"); do echo "bench-$i@example.com $password"; done
 # The 1M-row runs use their own copy of the database, served by a second API process, so that they can alternate with
 # the near-empty runs round by round: a ratio of two runs minutes apart measured the machine's drift as much as the
 # table's size (0.78 to 1.44 over five runs).
+# The telemetry comparison needs no 1M-row database.
+[ "$telemetry_mode" != compare ] || scale_rows=0
 log "copying the database to bench_scale and seeding $scale_rows live sessions there with generate_series"
 psql_admin -c "CREATE DATABASE bench_scale TEMPLATE bench"
 scale_db_oid=$(psql_admin -c "SELECT oid FROM pg_database WHERE datname = 'bench_scale'")
@@ -275,6 +280,40 @@ meta quiet_wait "$quiet_wait"
 read -r wakeup_same wakeup_cross < <(python3 "$bench/wakeup.py")
 meta wakeup_same_cpu_us "$wakeup_same"
 meta wakeup_cross_cpu_us "$wakeup_cross"
+
+# telemetry_compare: GET /profile from two API processes on the one database, telemetry off ($api_url) and on, with
+# no exporter ($scale_url), each round in the other order, so that the machine's drift hits both alike.
+telemetry_compare() {
+  start_api api-telemetry-off Session__CleanupInterval=1.00:00:00 Telemetry__Enabled=false
+  local off_pid=$api_pid
+  api_url=$scale_url start_api api-telemetry-on Session__CleanupInterval=1.00:00:00 Telemetry__Enabled=true
+  scale_api_pid=$api_pid
+  api_pid=$off_pid
+  log "GET /profile, telemetry off and on: warm-up, then $rounds alternating rounds of ${duration}s each"
+  warm_up telemetry_off
+  api_pid=$scale_api_pid api_url=$scale_url warm_up telemetry_on
+  local round
+  for round in $(seq 1 "$rounds"); do
+    wait_quiet "telemetry.r$round"
+    log "round $round of $rounds"
+    new_sessions "$run/tokens-telemetry.r$round.txt"
+    export BENCH_TOKENS=$run/tokens-telemetry.r$round.txt
+    if [ $((round % 2)) -eq 1 ]; then
+      measure "profile_off.r$round" session.lua /profile
+      api_pid=$scale_api_pid api_url=$scale_url measure "profile_on.r$round" session.lua /profile
+    else
+      api_pid=$scale_api_pid api_url=$scale_url measure "profile_on.r$round" session.lua /profile
+      measure "profile_off.r$round" session.lua /profile
+    fi
+  done
+  meta load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
+  python3 "$bench/telemetry.py" "$run" "$bench/results/telemetry.md"
+  cat "$bench/results/telemetry.md"
+}
+if [ "$telemetry_mode" = compare ]; then
+  telemetry_compare
+  exit 0
+fi
 
 log "starting the API (Release) on $api_url, and a second one for the 1M-row database on $scale_url"
 # No cleanup during the steady-state runs: its statements would be counted against the requests.
