@@ -10,7 +10,8 @@
 # BENCH_QUIET_WAIT longest wait, in seconds, before each scenario for the rest of the machine to fall under
 # BENCH_QUIET_PERCENT busy (60, 15), BENCH_API_ENV extra VAR=value settings for the API, space-separated (none).
 # BENCH_TELEMETRY=compare runs only GET /profile, with telemetry off and on (Telemetry__Enabled=true, no exporter), in
-# BENCH_ROUNDS alternating rounds against one database, and writes bench/results/telemetry.md instead of the report.
+# BENCH_ROUNDS alternating rounds against one database, and writes bench/results/telemetry.md instead of the report;
+# BENCH_TELEMETRY_SIDES names other sides to compare, the first being the baseline: "NAME:VAR=value,VAR=value ...".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -27,6 +28,7 @@ quiet_percent=${BENCH_QUIET_PERCENT:-15}
 pg_port=${BENCH_PG_PORT:-5490}
 api_port=${BENCH_API_PORT:-5090}
 telemetry_mode=${BENCH_TELEMETRY:-}
+telemetry_sides=${BENCH_TELEMETRY_SIDES:-off:Telemetry__Enabled=false on:Telemetry__Enabled=true}
 bench_users=10000      # sessions spread over them, login rotates through them; one password (one bcrypt hash at cost 10)
 session_count=1000     # sessions per read scenario, so concurrent requests hit many rows as real traffic does
 
@@ -57,6 +59,7 @@ psql_bench() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U bench_tool -d "$benc
 # Everything this script starts is stopped on the way out, whatever the way out.
 api_pid=""
 scale_api_pid=""
+side_pids=()
 wrk_pid=""
 data_dir=""
 stop_api() {
@@ -71,6 +74,7 @@ finish() {
   if [ -n "$wrk_pid" ]; then kill "$wrk_pid" 2>/dev/null || true; fi
   stop_api
   api_pid=$scale_api_pid stop_api
+  for side_pid in "${side_pids[@]}"; do api_pid=$side_pid stop_api; done
   if [ -n "$data_dir" ]; then stop_cluster "$data_dir"; fi
   [ "$status" -eq 0 ] || log "FAILED (exit $status); logs in $work"
 }
@@ -281,31 +285,37 @@ read -r wakeup_same wakeup_cross < <(python3 "$bench/wakeup.py")
 meta wakeup_same_cpu_us "$wakeup_same"
 meta wakeup_cross_cpu_us "$wakeup_cross"
 
-# telemetry_compare: GET /profile from two API processes on the one database, telemetry off ($api_url) and on, with
-# no exporter ($scale_url), each round in the other order, so that the machine's drift hits both alike.
+# telemetry_compare: GET /profile from one API process per side of $telemetry_sides, all on the one database (the
+# first side on $api_url, the next on the ports after it), each round in another order, so that the machine's drift
+# hits every side alike. A side is NAME:VAR=value,VAR=value.
 telemetry_compare() {
-  start_api api-telemetry-off Session__CleanupInterval=1.00:00:00 Telemetry__Enabled=false
-  local off_pid=$api_pid
-  api_url=$scale_url start_api api-telemetry-on Session__CleanupInterval=1.00:00:00 Telemetry__Enabled=true
-  scale_api_pid=$api_pid
-  api_pid=$off_pid
-  log "GET /profile, telemetry off and on: warm-up, then $rounds alternating rounds of ${duration}s each"
-  warm_up telemetry_off
-  api_pid=$scale_api_pid api_url=$scale_url warm_up telemetry_on
-  local round
+  local sides=() ports=() name settings i round order
+  read -r -a sides <<< "$telemetry_sides"
+  meta telemetry_sides "$telemetry_sides"
+  for i in "${!sides[@]}"; do
+    name=${sides[$i]%%:*}
+    settings=${sides[$i]#*:}
+    ports[i]=$((api_port + i))
+    # shellcheck disable=SC2086 # one word per setting
+    api_url=http://127.0.0.1:${ports[i]} start_api "api-$name" Session__CleanupInterval=1.00:00:00 ${settings//,/ }
+    side_pids[i]=$api_pid
+  done
+  log "GET /profile on ${#sides[@]} sides ($telemetry_sides): warm-up, then $rounds rounds of ${duration}s each"
+  for i in "${!sides[@]}"; do
+    api_pid=${side_pids[i]} api_url=http://127.0.0.1:${ports[i]} warm_up "telemetry_${sides[$i]%%:*}"
+  done
   for round in $(seq 1 "$rounds"); do
     wait_quiet "telemetry.r$round"
     log "round $round of $rounds"
     new_sessions "$run/tokens-telemetry.r$round.txt"
     export BENCH_TOKENS=$run/tokens-telemetry.r$round.txt
-    if [ $((round % 2)) -eq 1 ]; then
-      measure "profile_off.r$round" session.lua /profile
-      api_pid=$scale_api_pid api_url=$scale_url measure "profile_on.r$round" session.lua /profile
-    else
-      api_pid=$scale_api_pid api_url=$scale_url measure "profile_on.r$round" session.lua /profile
-      measure "profile_off.r$round" session.lua /profile
-    fi
+    for order in "${!sides[@]}"; do
+      i=$(( (order + round - 1) % ${#sides[@]} ))
+      api_pid=${side_pids[i]} api_url=http://127.0.0.1:${ports[i]} measure "profile_${sides[$i]%%:*}.r$round" session.lua /profile
+    done
   done
+  for i in "${!side_pids[@]}"; do api_pid=${side_pids[i]} stop_api; done
+  side_pids=()
   meta load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
   python3 "$bench/telemetry.py" "$run" "$bench/results/telemetry.md"
   cat "$bench/results/telemetry.md"
