@@ -12,6 +12,7 @@ using Api.Users;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddTelemetry();
 builder.AddDatabase();
 builder.AddKeyRing();
 builder.AddHealth();

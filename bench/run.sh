@@ -9,6 +9,9 @@
 # BENCH_CLEANUP_MAX longest load while the cleanup runs, in seconds (120), BENCH_PG_PORT (5490), BENCH_API_PORT (5090; the 1M-row API takes the next port),
 # BENCH_QUIET_WAIT longest wait, in seconds, before each scenario for the rest of the machine to fall under
 # BENCH_QUIET_PERCENT busy (60, 15), BENCH_API_ENV extra VAR=value settings for the API, space-separated (none).
+# BENCH_TELEMETRY=compare runs only GET /profile, with telemetry off and on (Telemetry__Enabled=true, no exporter), in
+# BENCH_ROUNDS alternating rounds against one database, and writes bench/results/telemetry.md instead of the report;
+# BENCH_TELEMETRY_SIDES names other sides to compare, the first being the baseline: "NAME:VAR=value,VAR=value ...".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -24,6 +27,8 @@ quiet_wait=${BENCH_QUIET_WAIT:-60}
 quiet_percent=${BENCH_QUIET_PERCENT:-15}
 pg_port=${BENCH_PG_PORT:-5490}
 api_port=${BENCH_API_PORT:-5090}
+telemetry_mode=${BENCH_TELEMETRY:-}
+telemetry_sides=${BENCH_TELEMETRY_SIDES:-off:Telemetry__Enabled=false on:Telemetry__Enabled=true}
 bench_users=10000      # sessions spread over them, login rotates through them; one password (one bcrypt hash at cost 10)
 session_count=1000     # sessions per read scenario, so concurrent requests hit many rows as real traffic does
 
@@ -54,6 +59,7 @@ psql_bench() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U bench_tool -d "$benc
 # Everything this script starts is stopped on the way out, whatever the way out.
 api_pid=""
 scale_api_pid=""
+side_pids=()
 wrk_pid=""
 data_dir=""
 stop_api() {
@@ -68,6 +74,7 @@ finish() {
   if [ -n "$wrk_pid" ]; then kill "$wrk_pid" 2>/dev/null || true; fi
   stop_api
   api_pid=$scale_api_pid stop_api
+  for side_pid in "${side_pids[@]}"; do api_pid=$side_pid stop_api; done
   if [ -n "$data_dir" ]; then stop_cluster "$data_dir"; fi
   [ "$status" -eq 0 ] || log "FAILED (exit $status); logs in $work"
 }
@@ -124,6 +131,8 @@ for i in $(seq 1 "$bench_users"); do echo "bench-$i@example.com $password"; done
 # The 1M-row runs use their own copy of the database, served by a second API process, so that they can alternate with
 # the near-empty runs round by round: a ratio of two runs minutes apart measured the machine's drift as much as the
 # table's size (0.78 to 1.44 over five runs).
+# The telemetry comparison needs no 1M-row database.
+[ "$telemetry_mode" != compare ] || scale_rows=0
 log "copying the database to bench_scale and seeding $scale_rows live sessions there with generate_series"
 psql_admin -c "CREATE DATABASE bench_scale TEMPLATE bench"
 scale_db_oid=$(psql_admin -c "SELECT oid FROM pg_database WHERE datname = 'bench_scale'")
@@ -275,6 +284,46 @@ meta quiet_wait "$quiet_wait"
 read -r wakeup_same wakeup_cross < <(python3 "$bench/wakeup.py")
 meta wakeup_same_cpu_us "$wakeup_same"
 meta wakeup_cross_cpu_us "$wakeup_cross"
+
+# telemetry_compare: GET /profile from one API process per side of $telemetry_sides, all on the one database (the
+# first side on $api_url, the next on the ports after it), each round in another order, so that the machine's drift
+# hits every side alike. A side is NAME:VAR=value,VAR=value.
+telemetry_compare() {
+  local sides=() ports=() name settings i round order
+  read -r -a sides <<< "$telemetry_sides"
+  meta telemetry_sides "$telemetry_sides"
+  for i in "${!sides[@]}"; do
+    name=${sides[$i]%%:*}
+    settings=${sides[$i]#*:}
+    ports[i]=$((api_port + i))
+    # shellcheck disable=SC2086 # one word per setting
+    api_url=http://127.0.0.1:${ports[i]} start_api "api-$name" Session__CleanupInterval=1.00:00:00 ${settings//,/ }
+    side_pids[i]=$api_pid
+  done
+  log "GET /profile on ${#sides[@]} sides ($telemetry_sides): warm-up, then $rounds rounds of ${duration}s each"
+  for i in "${!sides[@]}"; do
+    api_pid=${side_pids[i]} api_url=http://127.0.0.1:${ports[i]} warm_up "telemetry_${sides[$i]%%:*}"
+  done
+  for round in $(seq 1 "$rounds"); do
+    wait_quiet "telemetry.r$round"
+    log "round $round of $rounds"
+    new_sessions "$run/tokens-telemetry.r$round.txt"
+    export BENCH_TOKENS=$run/tokens-telemetry.r$round.txt
+    for order in "${!sides[@]}"; do
+      i=$(( (order + round - 1) % ${#sides[@]} ))
+      api_pid=${side_pids[i]} api_url=http://127.0.0.1:${ports[i]} measure "profile_${sides[$i]%%:*}.r$round" session.lua /profile
+    done
+  done
+  for i in "${!side_pids[@]}"; do api_pid=${side_pids[i]} stop_api; done
+  side_pids=()
+  meta load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
+  python3 "$bench/telemetry.py" "$run" "$bench/results/telemetry.md"
+  cat "$bench/results/telemetry.md"
+}
+if [ "$telemetry_mode" = compare ]; then
+  telemetry_compare
+  exit 0
+fi
 
 log "starting the API (Release) on $api_url, and a second one for the 1M-row database on $scale_url"
 # No cleanup during the steady-state runs: its statements would be counted against the requests.

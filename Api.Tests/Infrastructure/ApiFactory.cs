@@ -24,6 +24,9 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
     /// <summary>Every log line the API wrote, at every level.</summary>
     public ConcurrentQueue<string> Logs { get; } = new();
 
+    /// <summary>Services a test adds or replaces after the API's own (exporters, fakes).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         if (environment is not null)
@@ -48,6 +51,7 @@ public sealed class ApiFactory(string connectionString, IReadOnlyDictionary<stri
         {
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton<IStartupFilter, PeerAddressStartupFilter>();
+            TestServices?.Invoke(services);
         });
     }
 

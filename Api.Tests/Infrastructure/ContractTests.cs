@@ -110,7 +110,9 @@ public sealed class ContractTests(ApiFixture api) : IClassFixture<ApiFixture>
             Assert.Equal(ProblemCodes.All.Order(), listed.Order());
             Assert.Contains("code", problem.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
         }
-        var explained = Regex.Matches(readme, @"^\| `([a-z_]+)` \|", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        var codes = readme[readme.IndexOf("### Error codes", StringComparison.Ordinal)..];
+        codes = codes[..codes.IndexOf("\n#", 1, StringComparison.Ordinal)];
+        var explained = Regex.Matches(codes, @"^\| `([a-z_]+)` \|", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(ProblemCodes.All.Order(), explained.Order());
     }
 

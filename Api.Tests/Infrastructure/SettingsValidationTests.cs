@@ -30,6 +30,7 @@ public sealed class SettingsValidationTests
     [InlineData("Email:PollInterval", "00:00:00")]
     [InlineData("Email:MaxPermanentFailures", "0")]
     [InlineData("Email:RetryMaxDelay", "00:00:01")]
+    [InlineData("Telemetry:SampleRatio", "1.5")]
     public async Task The_api_refuses_to_start_with_an_invalid_setting(string key, string value)
     {
         var (exitCode, output) = await StartAsync(new Dictionary<string, string> { [key] = value });

@@ -1,5 +1,6 @@
 using Api.Audit;
 using Api.Auth;
+using Api.Infrastructure;
 using Api.Sessions;
 using Api.TwoFactor;
 using Api.Users;
@@ -84,7 +85,7 @@ public sealed class UserAdministration(
 
         if (updated.Role != target.Role || (updated.DisabledAt is not null && target.DisabledAt is null))
         {
-            await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+            await sessions.DeleteAllForUserAsync(userId, SessionEndReason.Admin, transaction: transaction);
             await LoginThrottle.ForgetDevicesAsync(transaction, userId);
             await AccountTokenStore.DeleteForUserAsync(transaction, userId);
         }
@@ -112,7 +113,7 @@ public sealed class UserAdministration(
             var wasOn = await TwoFactorStore.DeleteAsync(transaction, userId);
             if (wasOn)
             {
-                var ended = await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+                var ended = await sessions.DeleteAllForUserAsync(userId, SessionEndReason.Admin, transaction: transaction);
                 await audit.WriteAsync(transaction, actor.Event(AuditEventTypes.TwoFactorDisabled, userId,
                     new Dictionary<string, string> { ["by"] = "admin", ["sessionsEnded"] = Count(ended) }));
             }
@@ -123,7 +124,7 @@ public sealed class UserAdministration(
     public Task<AdminResult<int>> RevokeSessionsAsync(AdminActor actor, long userId) =>
         OnLockedUserAsync(actor, userId, async transaction =>
         {
-            var revoked = await sessions.DeleteAllForUserAsync(userId, transaction: transaction);
+            var revoked = await sessions.DeleteAllForUserAsync(userId, SessionEndReason.Admin, transaction: transaction);
             await LoginThrottle.ForgetDevicesAsync(transaction, userId);
             await AccountTokenStore.DeleteForUserAsync(transaction, userId);
             await audit.WriteAsync(transaction, actor.Event(AuditEventTypes.AdminForcedLogout, userId, new Dictionary<string, string> { ["sessionsEnded"] = Count(revoked) }));

@@ -1,4 +1,5 @@
 using Api.Audit;
+using Api.Infrastructure;
 using Api.Sessions;
 using Api.Users;
 using Npgsql;
@@ -23,7 +24,7 @@ public sealed class AccountRecovery(NpgsqlDataSource dataSource, AccountTokenSto
         }
         var now = time.GetUtcNow().UtcDateTime;
         await UserStore.SetPasswordHashAsync(transaction, owner.UserId, newPasswordHash, now);
-        await sessions.DeleteAllForUserAsync(owner.UserId, transaction: transaction);
+        await sessions.DeleteAllForUserAsync(owner.UserId, SessionEndReason.PasswordReset, transaction: transaction);
         await LoginThrottle.ForgetDevicesAsync(transaction, owner.UserId);
         await LoginThrottle.ClearAccountAsync(transaction, owner.EmailKey);
         await UserStore.MarkEmailVerifiedAsync(transaction, owner.UserId, now);

@@ -58,7 +58,7 @@ public static class AuthEndpoints
 
     public static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
         LoginRequest request, HttpContext http, Credentials credentials, SessionIssuer issuer, DeviceCookie devices, Registration registration,
-        AuditTrail audit)
+        AuditTrail audit, ApiMetrics metrics)
     {
         var carriedSession = await issuer.EndCarriedSessionAsync(http);
 
@@ -71,6 +71,7 @@ public static class AuthEndpoints
             {
                 issuer.ExpireCookie(http);
             }
+            metrics.Login(LoginOutcomes.OfRefused(result));
             if (LoginFailure(result) is var (userId, reason))
             {
                 await audit.WriteAsync(AuditEvent.Of(http, AuditEventTypes.LoginFailed, userId,
@@ -93,8 +94,10 @@ public static class AuthEndpoints
         if (!await issuer.StartAsync(http, user.Id, request.RememberMe, user.PasswordHash, secondFactorChecked: user.TwoFactorEnabled, detail))
         {
             // The password was reset or changed, the account disabled or a second factor turned on while it was being checked.
+            metrics.Login(LoginOutcome.InvalidCredentials);
             return Problems.InvalidCredentials();
         }
+        metrics.Login(LoginOutcome.Succeeded);
         await devices.TrustAsync(http, user.Id);
         return TypedResults.Ok(new LoginResponse(new UserResponse(user.Id, user.Email, user.Name, user.Role, user.EmailVerifiedAt is not null, user.TwoFactorEnabled)));
     }

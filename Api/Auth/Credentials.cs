@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Api.Audit;
+using Api.Infrastructure;
 using Api.Passwords;
 using Api.TwoFactor;
 using Api.Users;
@@ -37,7 +38,8 @@ public abstract record CredentialResult
 /// until it is right too: guessing codes draws on the same budget as guessing passwords.
 /// </summary>
 public sealed class Credentials(
-    LoginThrottle throttle, DeviceCookie devices, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter, SecondFactor secondFactors, AuditTrail audit)
+    LoginThrottle throttle, DeviceCookie devices, UserStore users, PasswordHasher hasher, PasswordWorkLimiter limiter, SecondFactor secondFactors,
+    AuditTrail audit, ApiMetrics metrics)
 {
     // Verified against when the email is unknown, at the current cost, so an unknown email costs one bcrypt like a known one.
     private readonly Lazy<string> _dummyHash = new(() => hasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24))));
@@ -95,22 +97,19 @@ public sealed class Credentials(
         if (user is null || match == PasswordMatch.None || user.DisabledAt is not null)
         {
             // The reserved attempt stays counted: that is the failure.
-            await RecordLockAsync(reservation, lookup, http);
-            return new CredentialResult.Invalid(lookup.Id,
-                user is null ? LoginFailureReasons.UnknownEmail : match == PasswordMatch.None ? LoginFailureReasons.WrongPassword : LoginFailureReasons.Disabled);
+            return await StandsAsync(reservation, lookup, http, new CredentialResult.Invalid(lookup.Id,
+                user is null ? LoginFailureReasons.UnknownEmail : match == PasswordMatch.None ? LoginFailureReasons.WrongPassword : LoginFailureReasons.Disabled));
         }
         if (secondFactor is not null && user.TwoFactorEnabled)
         {
             // As for a wrong password, the reserved attempt stays counted until the second factor is right as well.
             if (secondFactor.IsEmpty)
             {
-                await RecordLockAsync(reservation, lookup, http);
-                return new CredentialResult.SecondFactorRequired(user.Id);
+                return await StandsAsync(reservation, lookup, http, new CredentialResult.SecondFactorRequired(user.Id));
             }
             if (!await secondFactors.VerifyAsync(user.Id, secondFactor, http))
             {
-                await RecordLockAsync(reservation, lookup, http);
-                return new CredentialResult.SecondFactorWrong(user.Id);
+                return await StandsAsync(reservation, lookup, http, new CredentialResult.SecondFactorWrong(user.Id));
             }
         }
 
@@ -128,16 +127,23 @@ public sealed class Credentials(
         return new CredentialResult.Valid(user);
     }
 
-    /// <summary>This failed attempt locked the account or the browser: the trail says so, for the account's owner and admins.</summary>
-    private async Task RecordLockAsync(ThrottleReservation reservation, LoginLookup lookup, HttpContext http)
+    /// <summary>
+    /// The reserved attempt stands as a failure. Counted as a lockout only now, when the attempt that set the lock is
+    /// known to have failed: a right password on that attempt clears the lock, and a check that never ran gives it back.
+    /// The trail records the lock for the account's owner and admins.
+    /// </summary>
+    private async Task<CredentialResult> StandsAsync(ThrottleReservation reservation, LoginLookup lookup, HttpContext http, CredentialResult failure)
     {
         if (reservation.LockedUntil is { } until)
         {
+            var budget = reservation.DeviceHash is null ? LockoutBudget.Account : LockoutBudget.Device;
+            metrics.Lockout(budget);
             await audit.WriteAsync(AuditEvent.Of(http, AuditEventTypes.AccountLocked, lookup.Id, detail: new Dictionary<string, string>
             {
-                ["budget"] = reservation.DeviceHash is null ? "account" : "device",
+                ["budget"] = budget == LockoutBudget.Account ? "account" : "device",
                 ["until"] = until.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             }));
         }
+        return failure;
     }
 }

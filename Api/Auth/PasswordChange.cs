@@ -1,4 +1,5 @@
 using Api.Audit;
+using Api.Infrastructure;
 using Api.Sessions;
 using Api.Users;
 using Npgsql;
@@ -17,7 +18,7 @@ public sealed class PasswordChange(NpgsqlDataSource dataSource, SessionStore ses
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await UserStore.SetPasswordHashAsync(transaction, current.UserId, newPasswordHash, time.GetUtcNow().UtcDateTime);
-        await sessions.DeleteAllForUserAsync(current.UserId, transaction: transaction);
+        await sessions.DeleteAllForUserAsync(current.UserId, SessionEndReason.PasswordChanged, transaction: transaction);
         await LoginThrottle.ForgetDevicesAsync(transaction, current.UserId, keepHash: devices.Read(http.Request));
         await AccountTokenStore.DeleteForUserAsync(transaction, current.UserId);
         var session = await issuer.CreateAsync(http, current.UserId, current.RememberMe, transaction);

@@ -42,7 +42,7 @@ public sealed class TwoFactorChanges(NpgsqlDataSource dataSource, SessionStore s
             {
                 return false;
             }
-            var ended = await sessions.DeleteAllForUserAsync(session.UserId, keep: session.SessionId, transaction: transaction);
+            var ended = await sessions.DeleteAllForUserAsync(session.UserId, SessionEndReason.TwoFactorChanged, keep: session.SessionId, transaction: transaction);
             await audit.WriteAsync(transaction, AuditEvent.Of(http, eventType, session.UserId, session.UserId, session.SessionId,
                 new Dictionary<string, string> { ["otherSessionsEnded"] = ended.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
             return true;

@@ -5,6 +5,9 @@ public interface ICleanupTask
 {
     string Name { get; }
 
+    /// <summary>The job's <c>task</c> tag on the <c>auth.cleanup.deleted</c> metric: short, snake_case, stable.</summary>
+    string Key => ApiMetrics.SnakeCase(GetType().Name);
+
     /// <summary>How often it runs: each job has its own setting.</summary>
     TimeSpan Interval { get; }
 
@@ -38,19 +41,21 @@ public static class CleanupBatches
 }
 
 /// <summary>Runs every <see cref="ICleanupTask"/> on its own interval.</summary>
-public sealed partial class CleanupService(IEnumerable<ICleanupTask> tasks, TimeProvider time, ILogger<CleanupService> logger) : BackgroundService
+public sealed partial class CleanupService(IEnumerable<ICleanupTask> tasks, TimeProvider time, ApiMetrics metrics, ILogger<CleanupService> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(tasks.Select(task => RunAsync(task, stoppingToken)));
 
     private async Task RunAsync(ICleanupTask task, CancellationToken stoppingToken)
     {
+        var key = task.Key;
         using var timer = new PeriodicTimer(task.Interval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
                 var deleted = await task.RunOnceAsync(stoppingToken);
+                metrics.CleanupDeleted(key, deleted);
                 if (deleted > 0)
                 {
                     LogDeleted(task.Name, deleted);

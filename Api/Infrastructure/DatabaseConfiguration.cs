@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Data;
 using System.Net;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -53,6 +54,7 @@ public static class DatabaseConfiguration
         builder.Services.AddHostedService<MigrateOnStartup>();
         // Every feature's row-ageing job runs here, each on its own interval.
         builder.Services.AddHostedService<CleanupService>();
+        builder.Services.TryAddSingleton<ApiMetrics>();
         // Expiry, locks and tokens all take their time from here, so tests can move the clock instead of sleeping.
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;

@@ -1,4 +1,5 @@
 using System.Data;
+using Api.Infrastructure;
 using Dapper;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ namespace Api.Mail;
 /// </summary>
 internal sealed partial class MailDispatcher(
     NpgsqlDataSource dataSource, OutboxStore store, MailBodyProtector bodies, TimeProvider time, IOptions<MailOptions> options,
-    ILogger<MailDispatcher> logger) : BackgroundService
+    ApiMetrics metrics, ILogger<MailDispatcher> logger) : BackgroundService
 {
     private readonly MailOptions _settings = options.Value;
 
@@ -112,6 +113,7 @@ internal sealed partial class MailDispatcher(
         }
         // Should this fail, the lease runs out and the mail is sent again: at least once, never silently dropped.
         await store.MarkSentAsync(mail.Id, time.GetUtcNow().UtcDateTime);
+        metrics.MailSent();
         LogSent(mail.Id, mail.Attempts);
         return true;
     }
@@ -141,11 +143,13 @@ internal sealed partial class MailDispatcher(
         if (permanent && MailRetry.GivesUp(mail.PermanentFailures + 1, _settings.MaxPermanentFailures))
         {
             await store.GiveUpAsync(mail.Id, mail.Attempts, now);
+            metrics.MailFailed(MailFailure.GivenUp);
             LogGaveUp(mail.Id, mail.Attempts, mail.PermanentFailures + 1, reason);
             return;
         }
         var nextAttemptAt = now + MailRetry.Backoff(mail.Attempts, _settings.RetryBaseDelay, _settings.RetryMaxDelay);
         await store.RetryLaterAsync(mail.Id, mail.Attempts, nextAttemptAt, permanent);
+        metrics.MailFailed(permanent ? MailFailure.Permanent : MailFailure.Transient);
         if (permanent)
         {
             LogRefused(mail.Id, mail.Attempts, reason, nextAttemptAt);

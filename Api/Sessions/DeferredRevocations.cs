@@ -40,7 +40,7 @@ public sealed partial class DeferredRevocations(SessionStore sessions, TimeProvi
             {
                 try
                 {
-                    await sessions.DeleteByTokenHashAsync(tokenHash);
+                    await sessions.DeleteByTokenHashAsync(tokenHash, SessionEndReason.Logout);
                     LogRevoked();
                     break;
                 }

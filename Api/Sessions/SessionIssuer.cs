@@ -17,7 +17,7 @@ public sealed class SessionIssuer(NpgsqlDataSource dataSource, SessionStore sess
         {
             return false;
         }
-        await sessions.DeleteByTokenHashAsync(tokenHash);
+        await sessions.DeleteByTokenHashAsync(tokenHash, SessionEndReason.Replaced);
         return true;
     }
 
@@ -37,7 +37,7 @@ public sealed class SessionIssuer(NpgsqlDataSource dataSource, SessionStore sess
         {
             await dataSource.InTransactionAsync(async transaction =>
             {
-                if (await SessionStore.DeleteByTokenHashAsync(transaction, tokenHash) is { } ended)
+                if (await sessions.DeleteByTokenHashAsync(transaction, tokenHash, SessionEndReason.Logout) is { } ended)
                 {
                     await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.Logout, ended.UserId, ended.UserId, ended.Id));
                 }

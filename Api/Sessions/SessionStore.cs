@@ -22,7 +22,7 @@ public sealed class SessionRow
     public IPAddress? Ip { get; init; }
 }
 
-public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time, IOptions<SessionOptions> options)
+public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time, IOptions<SessionOptions> options, ApiMetrics metrics)
 {
     private const int MaxUserAgentLength = 512;
     private readonly SessionOptions _settings = options.Value;
@@ -76,7 +76,12 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
             await using var connection = await dataSource.OpenConnectionAsync();
             id = await connection.ExecuteScalarAsync<Guid?>(sql, parameters);
         }
-        return id is { } created ? new NewSession(created, token, now, expiresAt) : null;
+        if (id is not { } created)
+        {
+            return null;
+        }
+        metrics.SessionCreated();
+        return new NewSession(created, token, now, expiresAt);
     }
 
     private const string AuthenticatedSessionColumns = """
@@ -135,40 +140,57 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
             ORDER BY last_seen_at DESC, created_at DESC
             """, new { userId, now = time.GetUtcNow().UtcDateTime })).AsList());
 
-    public async Task DeleteByTokenHashAsync(byte[] tokenHash)
+    public async Task DeleteByTokenHashAsync(byte[] tokenHash, SessionEndReason reason)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        await connection.ExecuteAsync("DELETE FROM sessions WHERE token_hash = @tokenHash", new { tokenHash });
+        metrics.SessionsEnded(await connection.ExecuteAsync("DELETE FROM sessions WHERE token_hash = @tokenHash", new { tokenHash }), reason);
     }
 
     /// <summary>Deletes the session in <paramref name="transaction"/>; whose it was, or null when there was none.</summary>
-    public static Task<EndedSession?> DeleteByTokenHashAsync(NpgsqlTransaction transaction, byte[] tokenHash) =>
-        transaction.Connection!.QuerySingleOrDefaultAsync<EndedSession?>(
+    public async Task<EndedSession?> DeleteByTokenHashAsync(NpgsqlTransaction transaction, byte[] tokenHash, SessionEndReason reason)
+    {
+        var ended = await transaction.Connection!.QuerySingleOrDefaultAsync<EndedSession?>(
             "DELETE FROM sessions WHERE token_hash = @tokenHash RETURNING id, user_id", new { tokenHash }, transaction);
+        metrics.SessionsEnded(ended is null ? 0 : 1, reason);
+        return ended;
+    }
 
     public async Task DeleteIfExpiredAsync(byte[] tokenHash, DateTime now)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
-        await connection.ExecuteAsync(
+        metrics.SessionsEnded(await connection.ExecuteAsync(
             "DELETE FROM sessions WHERE token_hash = @tokenHash AND (expires_at <= @now OR absolute_expires_at <= @now)",
-            new { tokenHash, now });
+            new { tokenHash, now }), SessionEndReason.Expired);
     }
 
     /// <summary>Deletes the session only if it belongs to the user; false otherwise, so nobody learns others' ids.</summary>
-    public static async Task<bool> DeleteOwnAsync(NpgsqlTransaction transaction, long userId, Guid sessionId) =>
-        await transaction.Connection!.ExecuteAsync(
-            "DELETE FROM sessions WHERE id = @sessionId AND user_id = @userId", new { sessionId, userId }, transaction) == 1;
+    public async Task<bool> DeleteOwnAsync(NpgsqlTransaction transaction, long userId, Guid sessionId)
+    {
+        var deleted = await transaction.Connection!.ExecuteAsync(
+            "DELETE FROM sessions WHERE id = @sessionId AND user_id = @userId", new { sessionId, userId }, transaction);
+        metrics.SessionsEnded(deleted, SessionEndReason.Revoked);
+        return deleted == 1;
+    }
 
-    /// <summary>Deletes every session of the user except <paramref name="keep"/> (all of them when null).</summary>
-    public async Task<int> DeleteAllForUserAsync(long userId, Guid? keep = null, NpgsqlTransaction? transaction = null)
+    /// <summary>
+    /// Deletes every session of the user except <paramref name="keep"/> (all of them when null). The sessions are
+    /// counted as ended for <paramref name="reason"/> when the statement ran, before the caller's transaction commits.
+    /// </summary>
+    public async Task<int> DeleteAllForUserAsync(long userId, SessionEndReason reason, Guid? keep = null, NpgsqlTransaction? transaction = null)
     {
         const string sql = "DELETE FROM sessions WHERE user_id = @userId AND (@keep::uuid IS NULL OR id <> @keep)";
+        int deleted;
         if (transaction is not null)
         {
-            return await transaction.Connection!.ExecuteAsync(sql, new { userId, keep }, transaction);
+            deleted = await transaction.Connection!.ExecuteAsync(sql, new { userId, keep }, transaction);
         }
-        await using var connection = await dataSource.OpenConnectionAsync();
-        return await connection.ExecuteAsync(sql, new { userId, keep });
+        else
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            deleted = await connection.ExecuteAsync(sql, new { userId, keep });
+        }
+        metrics.SessionsEnded(deleted, reason);
+        return deleted;
     }
 
     /// <summary>
@@ -179,7 +201,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
     public async Task<int> DeleteExpiredBatchAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
+        var deleted = await connection.ExecuteAsync(new CommandDefinition("""
             DELETE FROM sessions WHERE id IN (
                 SELECT id FROM sessions
                 WHERE LEAST(expires_at, absolute_expires_at) <= @now
@@ -187,5 +209,7 @@ public sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider time,
                 LIMIT @batchSize
                 FOR UPDATE SKIP LOCKED)
             """, new { now = time.GetUtcNow().UtcDateTime, batchSize = _settings.CleanupBatchSize }, cancellationToken: cancellationToken));
+        metrics.SessionsEnded(deleted, SessionEndReason.ExpiredCleanup);
+        return deleted;
     }
 }

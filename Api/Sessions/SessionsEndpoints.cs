@@ -39,12 +39,12 @@ public static class SessionsEndpoints
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeSession(
-        Guid id, CurrentSession current, NpgsqlDataSource dataSource, AuditTrail audit, SessionIssuer issuer, HttpContext http)
+        Guid id, CurrentSession current, SessionStore sessions, NpgsqlDataSource dataSource, AuditTrail audit, SessionIssuer issuer, HttpContext http)
     {
         var session = current.Session;
         var revoked = await dataSource.InTransactionAsync(async transaction =>
         {
-            if (!await SessionStore.DeleteOwnAsync(transaction, session.UserId, id))
+            if (!await sessions.DeleteOwnAsync(transaction, session.UserId, id))
             {
                 return false;
             }
@@ -69,7 +69,7 @@ public static class SessionsEndpoints
         var session = current.Session;
         return TypedResults.Ok(new RevokedResponse(await dataSource.InTransactionAsync(async transaction =>
         {
-            var count = await sessions.DeleteAllForUserAsync(session.UserId, keep: session.SessionId, transaction: transaction);
+            var count = await sessions.DeleteAllForUserAsync(session.UserId, SessionEndReason.OtherSessionsRevoked, keep: session.SessionId, transaction: transaction);
             await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.OtherSessionsRevoked, session.UserId, session.UserId, session.SessionId,
                 new Dictionary<string, string> { ["count"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
             return count;
