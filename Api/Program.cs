@@ -38,6 +38,8 @@ if (await app.RunCommandAsync(args) is int exitCode)
 
 app.UseSecurity();
 app.UseErrorHandling();
+app.UseSessionPrincipal();
+app.UseRateLimits();
 app.UseOpenApiDocument();
 
 app.MapHealth();

@@ -3,13 +3,14 @@ using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Threading.RateLimiting;
 using Api.Audit;
 using Api.Infrastructure;
 using Api.Sessions;
 using Api.Tests.Browser;
 using Api.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -103,11 +104,16 @@ public sealed class AuditReadTests(ApiFixture api) : IClassFixture<ApiFixture>
     }
 
     [Fact]
-    public async Task Guarded_endpoints_see_the_user_as_a_principal_with_id_role_and_session()
+    public async Task The_rate_limiter_and_everything_after_it_see_the_user_as_a_principal_with_id_role_and_session()
     {
+        // A global limiter's partition runs before the endpoint and its filters: what it sees, policies and scopes see.
         ClaimsPrincipal? seen = null;
         using var factory = api.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            services.AddSingleton<IStartupFilter>(new Capture(principal => seen = principal))));
+            services.Configure<RateLimiterOptions>(options => options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                seen = context.User;
+                return RateLimitPartition.GetNoLimiter("all");
+            }))));
         using var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), HandleCookies = false });
         var admin = await api.Factory.CreateUserAsync(Roles.Admin);
         var token = await client.LoginAsync(admin);
@@ -151,18 +157,5 @@ public sealed class AuditReadTests(ApiFixture api) : IClassFixture<ApiFixture>
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         var next = body.GetProperty("next");
         return ([.. body.GetProperty("items").EnumerateArray()], next.ValueKind == JsonValueKind.Null ? null : next.GetInt64());
-    }
-
-    private sealed class Capture(Action<ClaimsPrincipal> seen) : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use(async (context, nextMiddleware) =>
-            {
-                await nextMiddleware(context);
-                seen(context.User);
-            });
-            next(app);
-        };
     }
 }

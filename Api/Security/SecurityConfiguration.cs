@@ -93,6 +93,12 @@ public static class SecurityConfiguration
         app.UseMiddleware<CrossOriginProtection>();
         app.UseMiddleware<RequestBodyLimit>();
         app.UseMiddleware<QueryStringGuard>();
+        return app;
+    }
+
+    /// <summary>The per-client limits; after the session middleware, so a partition may use the signed-in user.</summary>
+    public static WebApplication UseRateLimits(this WebApplication app)
+    {
         app.UseRateLimiter();
         return app;
     }

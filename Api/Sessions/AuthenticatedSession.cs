@@ -47,5 +47,14 @@ public sealed class CurrentSession
     public AuthenticatedSession Session =>
         _session ?? throw new InvalidOperationException("This endpoint reads the current session but has no RequireAuth filter.");
 
-    internal void Set(AuthenticatedSession session) => _session = session;
+    /// <summary>The request's session was looked up (<see cref="Found"/> holds the answer, null for none).</summary>
+    internal bool Resolved { get; private set; }
+
+    internal AuthenticatedSession? Found => _session;
+
+    internal void Set(AuthenticatedSession? session)
+    {
+        _session = session;
+        Resolved = true;
+    }
 }

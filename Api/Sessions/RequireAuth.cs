@@ -8,7 +8,7 @@ public static class RequireAuth
     public static RouteGroupBuilder RequireSession(this RouteGroupBuilder group, SessionLookup lookup = SessionLookup.Read)
     {
         group.AddEndpointFilter(new RequireAuthFilter(lookup))
-            .WithMetadata(new RequiresSessionMetadata())
+            .WithMetadata(new RequiresSessionMetadata(), new SessionLookupMetadata(lookup))
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         return group;
     }
@@ -29,14 +29,19 @@ internal sealed class RequireAuthFilter(SessionLookup lookup) : IEndpointFilter
     {
         var services = context.HttpContext.RequestServices;
         var resolver = services.GetRequiredService<SessionResolver>();
-        var session = await resolver.ResolveAsync(context.HttpContext, lookup);
+        var current = services.GetRequiredService<CurrentSession>();
+        // SessionPrincipalMiddleware has normally resolved it already, with this endpoint's lookup: never twice.
+        var session = current.Resolved ? current.Found : await resolver.ResolveAsync(context.HttpContext, lookup);
         if (session is null)
         {
             // An SPA says "your session has ended, log in again" for one and simply shows the login form for the other.
             return resolver.CookieWasSent(context.HttpContext.Request) ? Problems.SessionExpired() : Problems.SessionRequired();
         }
-        services.GetRequiredService<CurrentSession>().Set(session);
-        context.HttpContext.User = SessionPrincipal.For(session);
+        if (!current.Resolved)
+        {
+            current.Set(session);
+            context.HttpContext.User = SessionPrincipal.For(session);
+        }
         return await next(context);
     }
 }

@@ -29,4 +29,11 @@ public static class SessionsConfiguration
         builder.Services.AddSingleton<ICleanupTask>(sp => sp.GetRequiredService<SessionCleanup>());
         return builder;
     }
+
+    /// <summary>Puts the signed-in user on <see cref="HttpContext.User"/> for guarded endpoints; call before the rate limiter.</summary>
+    public static WebApplication UseSessionPrincipal(this WebApplication app)
+    {
+        app.UseMiddleware<SessionPrincipalMiddleware>();
+        return app;
+    }
 }
