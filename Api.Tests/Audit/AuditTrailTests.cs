@@ -179,6 +179,18 @@ public sealed class AuditTrailTests(MailFixture fixture) : IClassFixture<MailFix
     }
 
     [Fact]
+    public async Task A_reset_of_an_unverified_account_also_records_the_address_as_verified()
+    {
+        var user = await _api.CreateUserAsync();
+        using (await _client.PostAsJsonAsync("/password/forgot", new { email = user.Email })) { }
+        await MailTesting.EventuallyAsync(() => fixture.Smtp.For(user.Email).Count == 1, "the reset mail arrives");
+        using (await _client.PostAsJsonAsync("/password/reset", new { token = MailTesting.TokenIn(fixture.Smtp.For(user.Email).Single()), newPassword = "a reset password" })) { }
+
+        var verified = Assert.Single(await EventsAsync(user.Id), e => e.Type == AuditEventTypes.EmailVerified);
+        Assert.Equal("password_reset", verified.Detail["via"]);
+    }
+
+    [Fact]
     public async Task A_change_that_rolls_back_leaves_no_event()
     {
         var user = await _api.CreateUserAsync();

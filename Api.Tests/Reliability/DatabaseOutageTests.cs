@@ -112,6 +112,9 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         while (remaining > 0 && DateTime.UtcNow < deadline);
         Assert.Equal(0, remaining);
         await client.AssertSessionDeadAsync(token);
+        // The logout is in the trail too, written with the deferred deletion.
+        Assert.Equal("true", await Api.ScalarSqlAsync<string>(
+            "SELECT detail ->> 'deferred' FROM audit_events WHERE user_id = @Id AND type = 'logout'", new { user.Id }));
     }
 
     [Fact]
@@ -122,7 +125,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
 
         for (var i = 0; i < DeferredRevocations.Capacity + 500; i++)
         {
-            deferred.Enqueue(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            deferred.Enqueue(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), new Microsoft.AspNetCore.Http.DefaultHttpContext());
         }
 
         Assert.InRange(deferred.Pending, DeferredRevocations.Capacity - 1, DeferredRevocations.Capacity);

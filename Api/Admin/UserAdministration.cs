@@ -97,7 +97,7 @@ public sealed class UserAdministration(
         {
             await audit.WriteAsync(transaction, actor.Event(updated.DisabledAt is null ? AuditEventTypes.UserEnabled : AuditEventTypes.UserDisabled, userId));
         }
-        var twoFactorEnabled = await TwoFactorStore.LockIfEnabledAsync(transaction, userId);
+        var twoFactorEnabled = await TwoFactorStore.IsEnabledAsync(transaction, userId);
         await transaction.CommitAsync();
         return new AdminResult<AdminUserResponse>.Applied(new AdminUserResponse(
             updated.Id, updated.Email, updated.Name, updated.Role, updated.CreatedAt, updated.DisabledAt, updated.EmailVerifiedAt, twoFactorEnabled));

@@ -68,12 +68,13 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time, I
             """, new { userId, type, before, take = limit + 1 }, limit);
 
     /// <summary>
-    /// The user's own events since <paramref name="since"/>. Where an admin acted on the account, the admin's address
-    /// and browser are theirs, not the user's to see.
+    /// The user's own events since <paramref name="since"/>. Where an admin acted on the account, the admin's address,
+    /// browser and session are theirs, not the user's to see.
     /// </summary>
     public Task<AuditPage> OwnAsync(long userId, DateTime since, long? before, int limit) =>
         PageAsync("""
-            SELECT id, at, type, user_id, actor_id, session_id,
+            SELECT id, at, type, user_id, actor_id,
+                   CASE WHEN actor_id IS NULL OR actor_id = user_id THEN session_id END AS session_id,
                    CASE WHEN actor_id IS NULL OR actor_id = user_id THEN ip END AS ip,
                    CASE WHEN actor_id IS NULL OR actor_id = user_id THEN user_agent END AS user_agent,
                    detail::text AS detail

@@ -27,7 +27,11 @@ public sealed class AccountRecovery(NpgsqlDataSource dataSource, AccountTokenSto
         await sessions.DeleteAllForUserAsync(owner.UserId, SessionEndReason.PasswordReset, transaction: transaction);
         await LoginThrottle.ForgetDevicesAsync(transaction, owner.UserId);
         await LoginThrottle.ClearAccountAsync(transaction, owner.EmailKey);
-        await UserStore.MarkEmailVerifiedAsync(transaction, owner.UserId, now);
+        if (await UserStore.MarkEmailVerifiedAsync(transaction, owner.UserId, now))
+        {
+            await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.EmailVerified, owner.UserId, owner.UserId,
+                detail: new Dictionary<string, string> { ["via"] = "password_reset" }));
+        }
         await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.PasswordResetCompleted, owner.UserId, owner.UserId));
         await transaction.CommitAsync();
         return true;
@@ -42,8 +46,10 @@ public sealed class AccountRecovery(NpgsqlDataSource dataSource, AccountTokenSto
         {
             return false;
         }
-        await UserStore.MarkEmailVerifiedAsync(transaction, owner.UserId, time.GetUtcNow().UtcDateTime);
-        await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.EmailVerified, owner.UserId, owner.UserId));
+        if (await UserStore.MarkEmailVerifiedAsync(transaction, owner.UserId, time.GetUtcNow().UtcDateTime))
+        {
+            await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.EmailVerified, owner.UserId, owner.UserId));
+        }
         await transaction.CommitAsync();
         return true;
     }

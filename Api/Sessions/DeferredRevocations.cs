@@ -1,6 +1,9 @@
+using System.Net;
 using System.Threading.Channels;
+using Api.Audit;
 using Api.Infrastructure;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Api.Sessions;
 
@@ -9,7 +12,8 @@ namespace Api.Sessions;
 /// as soon as the database answers again, retrying with backoff, and gives up only once the session would have expired
 /// anyway. Held in memory: a process that stops meanwhile leaves the row to expire as usual.
 /// </summary>
-public sealed partial class DeferredRevocations(SessionStore sessions, TimeProvider time, IOptions<SessionOptions> options, ILogger<DeferredRevocations> logger)
+public sealed partial class DeferredRevocations(
+    NpgsqlDataSource dataSource, SessionStore sessions, AuditTrail audit, TimeProvider time, IOptions<SessionOptions> options, ILogger<DeferredRevocations> logger)
     : BackgroundService
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
@@ -20,19 +24,23 @@ public sealed partial class DeferredRevocations(SessionStore sessions, TimeProvi
     /// </summary>
     internal const int Capacity = 10_000;
 
-    private readonly Channel<(byte[] TokenHash, DateTime GiveUpAt)> _pending =
-        Channel.CreateBounded<(byte[], DateTime)>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<(byte[] TokenHash, DateTime GiveUpAt, IPAddress? Ip, string? UserAgent)> _pending =
+        Channel.CreateBounded<(byte[], DateTime, IPAddress?, string?)>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Queues the deletion; no session outlives its absolute lifetime, so neither does the retrying.</summary>
-    public void Enqueue(byte[] tokenHash) =>
-        _pending.Writer.TryWrite((tokenHash, time.GetUtcNow().UtcDateTime + options.Value.AbsoluteLifetime));
+    /// <summary>The logout's client is kept for its audit event, written when the deletion finally runs.</summary>
+    public void Enqueue(byte[] tokenHash, HttpContext http)
+    {
+        var (ip, userAgent) = AuditEvent.Client(http);
+        _pending.Writer.TryWrite((tokenHash, time.GetUtcNow().UtcDateTime + options.Value.AbsoluteLifetime, ip, userAgent));
+    }
 
     /// <summary>Deletions waiting for the database.</summary>
     internal int Pending => _pending.Reader.Count;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var (tokenHash, giveUpAt) in _pending.Reader.ReadAllAsync(stoppingToken))
+        await foreach (var (tokenHash, giveUpAt, ip, userAgent) in _pending.Reader.ReadAllAsync(stoppingToken))
         {
             // Retry pacing is wall-clock time (a test clock that stands still must not stall it); the deadline is the
             // application's time, like every expiry.
@@ -40,7 +48,15 @@ public sealed partial class DeferredRevocations(SessionStore sessions, TimeProvi
             {
                 try
                 {
-                    await sessions.DeleteByTokenHashAsync(tokenHash, SessionEndReason.Logout);
+                    await dataSource.InTransactionAsync(async transaction =>
+                    {
+                        if (await sessions.DeleteByTokenHashAsync(transaction, tokenHash, SessionEndReason.Logout) is { } ended)
+                        {
+                            await audit.WriteAsync(transaction, new AuditEvent(AuditEventTypes.Logout, ended.UserId, ended.UserId, ended.Id, ip, userAgent,
+                                new Dictionary<string, string> { ["deferred"] = "true" }));
+                        }
+                        return true;
+                    });
                     LogRevoked();
                     break;
                 }

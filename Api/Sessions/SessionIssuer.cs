@@ -47,7 +47,7 @@ public sealed class SessionIssuer(NpgsqlDataSource dataSource, SessionStore sess
         }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
         {
-            deferred.Enqueue(tokenHash);
+            deferred.Enqueue(tokenHash, http);
             return false;
         }
     }

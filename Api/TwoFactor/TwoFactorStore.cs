@@ -84,6 +84,14 @@ public sealed class TwoFactorStore(NpgsqlDataSource dataSource)
             WHERE c.user_id = @userId AND c.code_hash = @codeHash AND t.user_id = c.user_id AND t.enabled_at IS NOT NULL
             """, new { userId, codeHash }, transaction) == 1;
 
+    /// <summary>
+    /// Whether the user's second factor is on, without locking it: a reader that also deletes sessions must not take the
+    /// row's lock after them, the order <see cref="LockIfEnabledAsync"/>'s callers take them in reverse.
+    /// </summary>
+    public static Task<bool> IsEnabledAsync(NpgsqlTransaction transaction, long userId) =>
+        transaction.Connection!.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM two_factor WHERE user_id = @userId AND enabled_at IS NOT NULL)", new { userId }, transaction);
+
     /// <summary>Whether the user's second factor is on; if so its row stays locked until the transaction ends, so it cannot be turned off meanwhile.</summary>
     public static async Task<bool> LockIfEnabledAsync(NpgsqlTransaction transaction, long userId) =>
         await transaction.Connection!.ExecuteScalarAsync<bool?>(

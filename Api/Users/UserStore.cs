@@ -107,10 +107,11 @@ public sealed class UserStore(NpgsqlDataSource dataSource, TimeProvider time)
             new { userId }, transaction);
 
     /// <summary>Records that the user proved they read mail at their address (a link followed); keeps an earlier date.</summary>
-    public static Task MarkEmailVerifiedAsync(NpgsqlTransaction transaction, long userId, DateTime now) =>
-        transaction.Connection!.ExecuteAsync(
-            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, @now), updated_at = @now WHERE id = @userId",
-            new { userId, now }, transaction);
+    /// <summary>True when the address was not verified before.</summary>
+    public static async Task<bool> MarkEmailVerifiedAsync(NpgsqlTransaction transaction, long userId, DateTime now) =>
+        await transaction.Connection!.ExecuteAsync(
+            "UPDATE users SET email_verified_at = @now, updated_at = @now WHERE id = @userId AND email_verified_at IS NULL",
+            new { userId, now }, transaction) == 1;
 
     /// <summary>The user's row, locked until <paramref name="transaction"/> ends; null when there is no such user.</summary>
     public static Task<UserRow?> LockAsync(NpgsqlTransaction transaction, long userId) =>
