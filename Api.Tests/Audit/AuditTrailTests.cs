@@ -191,6 +191,24 @@ public sealed class AuditTrailTests(MailFixture fixture) : IClassFixture<MailFix
     }
 
     [Fact]
+    public async Task A_signed_in_session_guessing_the_password_or_a_code_leaves_a_trail()
+    {
+        var user = await _api.CreateUserAsync();
+        var token = await _client.LoginAsync(user);
+        var sessionId = await _api.ScalarSqlAsync<Guid>("SELECT id FROM sessions WHERE user_id = @Id", new { user.Id });
+        using (await _client.PostWithSessionAsync("/profile/password", token, new { currentPassword = "a guess", newPassword = "another good password" })) { }
+        await _client.EnableTwoFactorAsync(_api, token, user);
+        using (await _client.PostWithSessionAsync("/profile/2fa/disable", token, new { currentPassword = user.Password, code = "000000" })) { }
+
+        var failures = (await EventsAsync(user.Id)).Where(e => e.Type == AuditEventTypes.PasswordCheckFailed).OrderBy(e => e.Id).ToList();
+        Assert.Equal([("current_password_wrong", "/profile/password"), ("second_factor_wrong", "/profile/2fa/disable")],
+            failures.Select(e => (e.Detail["reason"], e.Detail["path"])));
+        Assert.All(failures, e => Assert.Equal((sessionId, user.Id), (e.SessionId!.Value, e.ActorId!.Value)));
+        // A login's failures stay login_failed.
+        Assert.DoesNotContain(await EventsAsync(user.Id), e => e.Type == AuditEventTypes.LoginFailed);
+    }
+
+    [Fact]
     public async Task A_change_that_rolls_back_leaves_no_event()
     {
         var user = await _api.CreateUserAsync();

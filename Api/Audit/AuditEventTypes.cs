@@ -25,12 +25,14 @@ public static class AuditEventTypes
     public const string UserDisabled = "user_disabled";
     public const string UserEnabled = "user_enabled";
     public const string AdminForcedLogout = "admin_forced_logout";
+    public const string PasswordCheckFailed = "password_check_failed";
 
     public static readonly IReadOnlyList<string> All =
     [
         LoginSucceeded, LoginFailed, AccountLocked, Logout, SessionRevoked, OtherSessionsRevoked, PasswordChanged,
         PasswordResetRequested, PasswordResetCompleted, EmailVerified, TwoFactorEnabled, TwoFactorDisabled,
         RecoveryCodesRegenerated, RecoveryCodeUsed, UserCreated, RoleChanged, UserDisabled, UserEnabled, AdminForcedLogout,
+        PasswordCheckFailed,
     ];
 }
 

@@ -69,6 +69,9 @@ public sealed partial class AuditLog(ILogger<AuditLog> logger)
             case AuditEventTypes.AdminForcedLogout:
                 AdminForcedLogout(logger, e.UserId, e.ActorId, e.SessionId, detail);
                 break;
+            case AuditEventTypes.PasswordCheckFailed:
+                PasswordCheckFailed(logger, e.UserId, e.ActorId, e.SessionId, detail);
+                break;
             default:
                 throw new ArgumentException($"Unknown audit event type {e.Type}.", nameof(e));
         }
@@ -130,4 +133,7 @@ public sealed partial class AuditLog(ILogger<AuditLog> logger)
 
     [LoggerMessage(EventId = 2019, EventName = "admin_forced_logout", Level = LogLevel.Information, Message = "Admin logged the user out everywhere: user {UserId}, by {ActorId}, session {SessionId} {Detail}")]
     private static partial void AdminForcedLogout(ILogger logger, long? userId, long? actorId, Guid? sessionId, string detail);
+
+    [LoggerMessage(EventId = 2020, EventName = "password_check_failed", Level = LogLevel.Warning, Message = "Password check failed: user {UserId}, by {ActorId}, session {SessionId} {Detail}")]
+    private static partial void PasswordCheckFailed(ILogger logger, long? userId, long? actorId, Guid? sessionId, string detail);
 }

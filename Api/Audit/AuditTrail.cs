@@ -17,7 +17,7 @@ public sealed record AuditEventResponse(
         AuditEventTypes.PasswordResetRequested, AuditEventTypes.PasswordResetCompleted, AuditEventTypes.EmailVerified,
         AuditEventTypes.TwoFactorEnabled, AuditEventTypes.TwoFactorDisabled, AuditEventTypes.RecoveryCodesRegenerated,
         AuditEventTypes.RecoveryCodeUsed, AuditEventTypes.UserCreated, AuditEventTypes.RoleChanged, AuditEventTypes.UserDisabled,
-        AuditEventTypes.UserEnabled, AuditEventTypes.AdminForcedLogout)]
+        AuditEventTypes.UserEnabled, AuditEventTypes.AdminForcedLogout, AuditEventTypes.PasswordCheckFailed)]
     string Type, long? UserId, long? ActorId, Guid? SessionId, string? Ip, string? UserAgent,
     IReadOnlyDictionary<string, string> Detail);
 

@@ -134,6 +134,16 @@ public sealed class Credentials(
     /// </summary>
     private async Task<CredentialResult> StandsAsync(ThrottleReservation reservation, LoginLookup lookup, HttpContext http, CredentialResult failure)
     {
+        if (lookup.Id is { } userId && http.User.Identity?.IsAuthenticated == true)
+        {
+            // A signed-in user's own check (a password change, a two-factor change): logins are recorded by the login.
+            var sessionId = Guid.TryParse(http.User.FindFirst(Sessions.SessionPrincipal.SessionIdClaim)?.Value, out var sid) ? sid : (Guid?)null;
+            await audit.WriteAsync(AuditEvent.Of(http, AuditEventTypes.PasswordCheckFailed, userId, userId, sessionId, new Dictionary<string, string>
+            {
+                ["reason"] = failure is CredentialResult.Invalid ? "current_password_wrong" : "second_factor_wrong",
+                ["path"] = http.Request.Path.Value ?? "",
+            }));
+        }
         if (reservation.LockedUntil is { } until)
         {
             var budget = reservation.DeviceHash is null ? LockoutBudget.Account : LockoutBudget.Device;

@@ -34,6 +34,9 @@ const sentences = new Map([
   ['user_enabled', () => 'An administrator enabled your account again'],
   ['admin_forced_logout', (_, detail) => 'An administrator signed you out everywhere'
     + (detail.sessionsEnded ? ` (${sessionCount(detail.sessionsEnded)} ended)` : '')],
+  ['password_check_failed', (_, detail) => detail.reason === 'second_factor_wrong'
+    ? 'A signed-in session gave a wrong two-factor code'
+    : 'A signed-in session gave a wrong current password'],
 ]);
 
 /** The event types this page has a sentence for. */

@@ -532,7 +532,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             /** @enum {string} */
-            type: "login_succeeded" | "login_failed" | "account_locked" | "logout" | "session_revoked" | "other_sessions_revoked" | "password_changed" | "password_reset_requested" | "password_reset_completed" | "email_verified" | "two_factor_enabled" | "two_factor_disabled" | "recovery_codes_regenerated" | "recovery_code_used" | "user_created" | "role_changed" | "user_disabled" | "user_enabled" | "admin_forced_logout";
+            type: "login_succeeded" | "login_failed" | "account_locked" | "logout" | "session_revoked" | "other_sessions_revoked" | "password_changed" | "password_reset_requested" | "password_reset_completed" | "email_verified" | "two_factor_enabled" | "two_factor_disabled" | "recovery_codes_regenerated" | "recovery_code_used" | "user_created" | "role_changed" | "user_disabled" | "user_enabled" | "admin_forced_logout" | "password_check_failed";
             /** Format: int64 */
             userId: number | null;
             /** Format: int64 */
