@@ -201,8 +201,8 @@ public sealed class AuditTrailTests(MailFixture fixture) : IClassFixture<MailFix
         using (await _client.PostWithSessionAsync("/profile/2fa/disable", token, new { currentPassword = user.Password, code = "000000" })) { }
 
         var failures = (await EventsAsync(user.Id)).Where(e => e.Type == AuditEventTypes.PasswordCheckFailed).OrderBy(e => e.Id).ToList();
-        Assert.Equal([("current_password_wrong", "/profile/password"), ("second_factor_wrong", "/profile/2fa/disable")],
-            failures.Select(e => (e.Detail["reason"], e.Detail["path"])));
+        Assert.Equal([("current_password_wrong", "ChangePassword"), ("second_factor_wrong", "DisableTwoFactor")],
+            failures.Select(e => (e.Detail["reason"], e.Detail["endpoint"])));
         Assert.All(failures, e => Assert.Equal((sessionId, user.Id), (e.SessionId!.Value, e.ActorId!.Value)));
         // A login's failures stay login_failed.
         Assert.DoesNotContain(await EventsAsync(user.Id), e => e.Type == AuditEventTypes.LoginFailed);

@@ -38,10 +38,20 @@ public sealed class TotpRuleTests
     [InlineData("1234567")]
     [InlineData("12345a")]
     [InlineData("١٢٣٤٥٦")]
-    [InlineData("123 456")]
+    [InlineData("287\t082")]
+    [InlineData("287-082")]
+    [InlineData("287_082")]
     public void Anything_but_six_ascii_digits_matches_no_step(string code)
     {
         Assert.Null(Totp.MatchingStep(RfcKey, code, DateTimeOffset.FromUnixTimeSeconds(59)));
+    }
+
+    [Theory]
+    [InlineData("287 082")]
+    [InlineData(" 287082")]
+    public void Spaces_between_the_digits_are_forgiven(string code)
+    {
+        Assert.Equal(1, Totp.MatchingStep(RfcKey, code, DateTimeOffset.FromUnixTimeSeconds(59)));
     }
 
     [Fact]

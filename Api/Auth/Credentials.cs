@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Api.Audit;
 using Api.Infrastructure;
 using Api.Passwords;
+using Api.Sessions;
 using Api.TwoFactor;
 using Api.Users;
 
@@ -97,7 +98,7 @@ public sealed class Credentials(
         if (user is null || match == PasswordMatch.None || user.DisabledAt is not null)
         {
             // The reserved attempt stays counted: that is the failure.
-            return await StandsAsync(reservation, lookup, http, new CredentialResult.Invalid(lookup.Id,
+            return await StandsAsync(reservation, lookup, signedIn: userId is not null, http, new CredentialResult.Invalid(lookup.Id,
                 user is null ? LoginFailureReasons.UnknownEmail : match == PasswordMatch.None ? LoginFailureReasons.WrongPassword : LoginFailureReasons.Disabled));
         }
         if (secondFactor is not null && user.TwoFactorEnabled)
@@ -105,11 +106,11 @@ public sealed class Credentials(
             // As for a wrong password, the reserved attempt stays counted until the second factor is right as well.
             if (secondFactor.IsEmpty)
             {
-                return await StandsAsync(reservation, lookup, http, new CredentialResult.SecondFactorRequired(user.Id));
+                return await StandsAsync(reservation, lookup, signedIn: userId is not null, http, new CredentialResult.SecondFactorRequired(user.Id));
             }
             if (!await secondFactors.VerifyAsync(user.Id, secondFactor, http))
             {
-                return await StandsAsync(reservation, lookup, http, new CredentialResult.SecondFactorWrong(user.Id));
+                return await StandsAsync(reservation, lookup, signedIn: userId is not null, http, new CredentialResult.SecondFactorWrong(user.Id));
             }
         }
 
@@ -132,16 +133,17 @@ public sealed class Credentials(
     /// known to have failed: a right password on that attempt clears the lock, and a check that never ran gives it back.
     /// The trail records the lock for the account's owner and admins.
     /// </summary>
-    private async Task<CredentialResult> StandsAsync(ThrottleReservation reservation, LoginLookup lookup, HttpContext http, CredentialResult failure)
+    private async Task<CredentialResult> StandsAsync(ThrottleReservation reservation, LoginLookup lookup, bool signedIn, HttpContext http, CredentialResult failure)
     {
-        if (lookup.Id is { } userId && http.User.Identity?.IsAuthenticated == true)
+        if (signedIn && lookup.Id is { } userId)
         {
             // A signed-in user's own check (a password change, a two-factor change): logins are recorded by the login.
-            var sessionId = Guid.TryParse(http.User.FindFirst(Sessions.SessionPrincipal.SessionIdClaim)?.Value, out var sid) ? sid : (Guid?)null;
+            // Named by the endpoint, not by the path as typed: it is the same few names whatever the request's spelling.
+            var sessionId = http.RequestServices.GetRequiredService<CurrentSession>().Session.SessionId;
             await audit.WriteAsync(AuditEvent.Of(http, AuditEventTypes.PasswordCheckFailed, userId, userId, sessionId, new Dictionary<string, string>
             {
                 ["reason"] = failure is CredentialResult.Invalid ? "current_password_wrong" : "second_factor_wrong",
-                ["path"] = http.Request.Path.Value ?? "",
+                ["endpoint"] = http.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "",
             }));
         }
         if (reservation.LockedUntil is { } until)

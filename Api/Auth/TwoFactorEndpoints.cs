@@ -20,37 +20,32 @@ public static class TwoFactorEndpoints
             .WithName("GetTwoFactorStatus")
             .WithSummary("Whether two-factor authentication is on, an authenticator is being set up, and how many recovery codes are left.");
 
-        group.MapPost("/setup", Setup)
+        // Every change checks a password or a code: rate limited like login, and refused with 409 in the wrong state.
+        var changes = group.MapGroup("").RequireRateLimiting(SecurityConfiguration.AuthRateLimit).ProducesProblem(StatusCodes.Status409Conflict);
+
+        changes.MapPost("/setup", Setup)
             .WithName("SetUpTwoFactor")
             .WithSummary("Start setting up an authenticator app: a new shared key, pending until enabled with a code from the app.")
             .WithDescription("Checks the current password under the login throttle. Calling it again replaces the pending key. 409 two_factor_already_enabled when it is on.")
-            .WithValidation<TwoFactorSetupRequest>()
-            .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithValidation<TwoFactorSetupRequest>();
 
-        group.MapPost("/enable", Enable)
+        changes.MapPost("/enable", Enable)
             .WithName("EnableTwoFactor")
             .WithSummary("Turn two-factor authentication on with a code from the authenticator app: answers ten recovery codes, shown only this once.")
             .WithDescription("Every other session of the user ends.")
-            .WithValidation<TwoFactorEnableRequest>()
-            .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithValidation<TwoFactorEnableRequest>();
 
-        group.MapPost("/disable", Disable)
+        changes.MapPost("/disable", Disable)
             .WithName("DisableTwoFactor")
             .WithSummary("Turn two-factor authentication off, with the current password and a code (the app's or a recovery code).")
             .WithDescription("Every other session of the user ends. A wrong code counts against the login throttle like a wrong password.")
-            .WithValidation<TwoFactorChangeRequest>()
-            .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithValidation<TwoFactorChangeRequest>();
 
-        group.MapPost("/recovery-codes", RegenerateRecoveryCodes)
+        changes.MapPost("/recovery-codes", RegenerateRecoveryCodes)
             .WithName("RegenerateRecoveryCodes")
             .WithSummary("Replace the recovery codes with ten new ones, with the current password and a code; the old ones stop working.")
             .WithDescription("Every other session of the user ends. A wrong code counts against the login throttle like a wrong password.")
-            .WithValidation<TwoFactorChangeRequest>()
-            .RequireRateLimiting(SecurityConfiguration.AuthRateLimit)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .WithValidation<TwoFactorChangeRequest>();
 
         return routes;
     }
@@ -97,7 +92,7 @@ public static class TwoFactorEndpoints
         {
             return Problems.TwoFactorSetupRequired();
         }
-        if (Totp.MatchingStep(key, request.Code!.Replace(" ", "", StringComparison.Ordinal), time.GetUtcNow()) is not { } step)
+        if (Totp.MatchingStep(key, request.Code!, time.GetUtcNow()) is not { } step)
         {
             return Problems.TwoFactorCodeWrong();
         }

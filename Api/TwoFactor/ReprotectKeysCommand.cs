@@ -33,11 +33,11 @@ internal sealed class ReprotectKeysCommand : ICliCommand
         {
             foreach (var (userId, keyProtected) in batch)
             {
-                if (keys.TryUnprotect(keyProtected) is null)
+                if (keys.TryRead(keyProtected) is not { } read)
                 {
                     unreadable.Add(userId);
                 }
-                else if (keys.Reprotected(keyProtected) is { } replacement && await store.ReplaceProtectedKeyAsync(userId, keyProtected, replacement))
+                else if (read.Outdated && await store.ReplaceProtectedKeyAsync(userId, keyProtected, keys.Protect(read.Key)))
                 {
                     reprotected++;
                 }

@@ -15,8 +15,7 @@ public sealed record SecondFactorProof(string? Code, string? RecoveryCode)
     /// <summary>One field that takes either: six digits are an authenticator's code, anything else a recovery code.</summary>
     public static SecondFactorProof Either(string? code)
     {
-        var compact = code?.Replace(" ", "", StringComparison.Ordinal);
-        return compact is not null && Totp.IsCodeShaped(compact) ? new(compact, null) : new(null, code);
+        return code is not null && Totp.IsCodeShaped(Totp.Compact(code)) ? new(code, null) : new(null, code);
     }
 }
 
@@ -32,10 +31,9 @@ public sealed class SecondFactor(NpgsqlDataSource dataSource, TwoFactorStore sto
     {
         if (!string.IsNullOrEmpty(proof.Code))
         {
-            var code = proof.Code.Replace(" ", "", StringComparison.Ordinal);
-            if (!Totp.IsCodeShaped(code) || await store.FindAsync(userId) is not { EnabledAt: not null } row
+            if (!Totp.IsCodeShaped(Totp.Compact(proof.Code)) || await store.FindAsync(userId) is not { EnabledAt: not null } row
                 || keys.TryUnprotect(row.KeyProtected) is not { } key
-                || Totp.MatchingStep(key, code, time.GetUtcNow()) is not { } step)
+                || Totp.MatchingStep(key, proof.Code, time.GetUtcNow()) is not { } step)
             {
                 return false;
             }
@@ -74,30 +72,19 @@ public sealed partial class SharedKeys(IDataProtectionProvider provider, ILogger
     /// The key, or null when it cannot be decrypted (a key ring lost or rotated away without its old certificate): the
     /// code is then refused, and the log says why, so an admin can reset the user's second factor.
     /// </summary>
-    public byte[]? TryUnprotect(string keyProtected)
-    {
-        try
-        {
-            return _protector.Unprotect(Convert.FromBase64String(keyProtected));
-        }
-        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FormatException)
-        {
-            LogUnreadable(logger, e);
-            return null;
-        }
-    }
+    public byte[]? TryUnprotect(string keyProtected) => TryRead(keyProtected)?.Key;
 
     /// <summary>
-    /// The key encrypted afresh under the key ring's current key, or null when it already is (or cannot be read): after
-    /// a key ring rotation, so the certificate that protects the old keys can be retired.
+    /// The key, and whether it is encrypted under a key ring key other than the current one (after a rotation, so the
+    /// certificate that protects the old keys can be retired once it is re-encrypted); null when it cannot be read.
     /// </summary>
-    public string? Reprotected(string keyProtected)
+    public (byte[] Key, bool Outdated)? TryRead(string keyProtected)
     {
         try
         {
-            var persisted = (IPersistedDataProtector)_protector;
-            var key = persisted.DangerousUnprotect(Convert.FromBase64String(keyProtected), ignoreRevocationErrors: true, out var requiresMigration, out _);
-            return requiresMigration ? Protect(key) : null;
+            var key = ((IPersistedDataProtector)_protector).DangerousUnprotect(
+                Convert.FromBase64String(keyProtected), ignoreRevocationErrors: false, out var requiresMigration, out _);
+            return (key, requiresMigration);
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FormatException)
         {

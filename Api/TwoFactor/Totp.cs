@@ -23,9 +23,13 @@ public static class Totp
     public static string OtpAuthUri(byte[] key, string issuer, string account) =>
         new OtpUri(OtpType.Totp, key, account, issuer, OtpHashMode.Sha1, Digits, StepSeconds).ToString();
 
-    /// <summary>The time step a code is valid for at <paramref name="now"/>, within the skew; null when it matches none.</summary>
+    /// <summary>
+    /// The time step a code is valid for at <paramref name="now"/>, within the skew; null when it matches none. Spaces are
+    /// forgiven ("123 456", as some apps show it).
+    /// </summary>
     public static long? MatchingStep(byte[] key, string code, DateTimeOffset now)
     {
+        code = Compact(code);
         if (!IsCodeShaped(code))
         {
             return null;
@@ -33,6 +37,9 @@ public static class Totp
         var totp = new OtpNet.Totp(key, StepSeconds, OtpHashMode.Sha1, Digits);
         return totp.VerifyTotp(now.UtcDateTime, code, out var step, Skew) ? step : null;
     }
+
+    /// <summary>The code without the spaces people type or paste between its digits.</summary>
+    public static string Compact(string code) => code.Replace(" ", "", StringComparison.Ordinal);
 
     /// <summary>Six ASCII digits. Other scripts' digits are digits to <see cref="char.IsDigit(char)"/> but never a code.</summary>
     public static bool IsCodeShaped(string code) => code.Length == Digits && code.All(char.IsAsciiDigit);
