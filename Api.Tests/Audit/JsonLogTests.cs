@@ -30,6 +30,37 @@ public sealed class JsonLogTests
         Assert.DoesNotContain(api.Output, output => output.Contains("nobody-json", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_guarded_requests_log_lines_carry_the_user_and_session_in_their_scope()
+    {
+        var database = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
+        await using var api = ApiProcess.Start(database, new Dictionary<string, string>
+        {
+            ["Logging:Console:FormatterName"] = "json",
+            ["Logging:Console:FormatterOptions:IncludeScopes"] = "true",
+        });
+        await api.WaitUntilLiveAsync();
+        using var client = api.CreateClient();
+        var (exitCode, output) = await ApiCommand.RunAsync(new Dictionary<string, string> { ["ConnectionStrings:Postgres"] = database, ["CREATE_USER_PASSWORD"] = "a scoped password" },
+            "create-user", "--email", "scoped@example.com", "--name", "Scoped");
+        Assert.True(exitCode == 0, output);
+        using var login = await client.PostAsJsonAsync("/login", new { email = "scoped@example.com", password = "a scoped password" });
+        var cookie = ApiClient.SetCookieHeaders(login).Select(h => h.Split(';')[0]).First(h => h.StartsWith(ApiClient.CookieName + "=", StringComparison.Ordinal));
+        var userId = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("user").GetProperty("id").GetInt64();
+
+        using (await client.SendWithCookieAsync(HttpMethod.Delete, "/sessions", cookie)) { }
+
+        JsonElement? line = null;
+        await MailTesting.EventuallyAsync(() =>
+        {
+            line = api.Output.Select(TryParse).FirstOrDefault(json => json?.GetProperty("EventId").GetInt32() == 2006);
+            return line is not null;
+        }, "the other_sessions_revoked line (event 2006) is written");
+        var scope = line!.Value.GetProperty("Scopes").EnumerateArray().Single(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("UserId", out _));
+        Assert.Equal(userId, scope.GetProperty("UserId").GetInt64());
+        Assert.True(Guid.TryParse(scope.GetProperty("SessionId").GetString(), out _));
+    }
+
     private static JsonElement? TryParse(string line)
     {
         try
