@@ -11,34 +11,26 @@ namespace Api.Tests.TwoFactor;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TwoFactorKeyRotationTests : IAsyncLifetime
 {
-    private readonly List<ApiFactory> _instances = [];
-    private readonly KeyRingCertificates _certificates = new();
+    private readonly KeyRingLab _lab = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var instance in _instances)
-        {
-            await instance.DisposeAsync();
-        }
-        _certificates.Dispose();
-    }
+    public Task DisposeAsync() => _lab.DisposeAsync();
 
     [Fact]
     public async Task After_reprotecting_the_keys_the_old_certificate_can_go_and_codes_still_work()
     {
         var database = await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync();
-        var first = await _certificates.NewAsync("first.pfx");
-        var second = await _certificates.NewAsync("second.pfx");
+        var first = await _lab.NewCertificateAsync("first.pfx");
+        var second = await _lab.NewCertificateAsync("second.pfx");
 
-        var before = Instance(database, new() { ["DataProtection:CertificatePath"] = first });
+        var before = _lab.Instance(database, new() { ["DataProtection:CertificatePath"] = first });
         var client = before.CreateBareClient();
         var user = await before.CreateUserAsync();
         var (app, _) = await client.EnableTwoFactorAsync(before, await client.LoginAsync(user), user);
 
         // Without the old certificate the key cannot be read: this is what retiring it too early does.
-        var tooEarly = Instance(database, new() { ["DataProtection:CertificatePath"] = second });
+        var tooEarly = _lab.Instance(database, new() { ["DataProtection:CertificatePath"] = second });
         tooEarly.Clock.Set(before.Clock.GetUtcNow());
         using (var refused = await tooEarly.CreateBareClient().LoginWithSecondFactorAsync(user, code: app.Code()))
         {
@@ -54,16 +46,9 @@ public sealed class TwoFactorKeyRotationTests : IAsyncLifetime
         Assert.True(exitCode == 0, output);
         Assert.Contains("Re-encrypted 1 two-factor keys", output, StringComparison.Ordinal);
 
-        var after = Instance(database, new() { ["DataProtection:CertificatePath"] = second });
+        var after = _lab.Instance(database, new() { ["DataProtection:CertificatePath"] = second });
         after.Clock.Set(before.Clock.GetUtcNow());
         using var login = await after.CreateBareClient().LoginWithSecondFactorAsync(user, code: app.Code());
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
-    }
-
-    private ApiFactory Instance(string database, Dictionary<string, string?> settings)
-    {
-        var instance = new ApiFactory(database, settings);
-        _instances.Add(instance);
-        return instance;
     }
 }
