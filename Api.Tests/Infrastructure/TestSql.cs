@@ -1,4 +1,6 @@
+using Api.Sessions;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Api.Tests.Infrastructure;
@@ -10,8 +12,41 @@ namespace Api.Tests.Infrastructure;
 /// </summary>
 public static class TestSql
 {
-    public static Task<int> ExecuteSqlAsync(this ApiFactory factory, string sql, object? parameters = null) =>
-        ExecuteSqlAsync(factory.ConnectionString, sql, parameters);
+    /// <summary>
+    /// Runs the statement, then waits until the API's session cache has applied what it published: a change made by
+    /// hand reaches an instance through its listener, a moment after the commit, not at once (README, "Session cache").
+    /// </summary>
+    public static async Task<int> ExecuteSqlAsync(this ApiFactory factory, string sql, object? parameters = null)
+    {
+        var cache = factory.Services.GetRequiredService<SessionCache>();
+        var heard = cache.HeartbeatsHeard;
+        var rows = await ExecuteSqlAsync(factory.ConnectionString, sql, parameters);
+        await CatchUpAsync(cache, factory.ConnectionString, heard);
+        return rows;
+    }
+
+    /// <summary>
+    /// Waits until the instance heard two heartbeats after <paramref name="heardBefore"/>: at most one was on its way
+    /// before, so the second was committed after, and PostgreSQL delivers notifications in commit order. Two sent from
+    /// here (its own payload) make that quick instead of up to an interval.
+    /// </summary>
+    public static async Task CatchUpAsync(SessionCache cache, string connectionString, long heardBefore)
+    {
+        if (!cache.Enabled)
+        {
+            return;
+        }
+        for (var i = 0; i < 2; i++)
+        {
+            await ExecuteSqlAsync(connectionString, "SELECT pg_notify('session_cache', @payload)", new { payload = cache.HeartbeatPayload });
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (cache.HeartbeatsHeard < heardBefore + 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The session cache's listener did not hear its heartbeats within 30 s.");
+            await Task.Delay(1);
+        }
+    }
 
     public static Task<T> ScalarSqlAsync<T>(this ApiFactory factory, string sql, object? parameters = null) =>
         ScalarSqlAsync<T>(factory.ConnectionString, sql, parameters);

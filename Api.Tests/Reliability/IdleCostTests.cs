@@ -4,7 +4,10 @@ using Xunit.Abstractions;
 
 namespace Api.Tests.Reliability;
 
-/// <summary>An idle API costs its database almost nothing: background jobs poll every few seconds at most.</summary>
+/// <summary>
+/// An idle API costs its database almost nothing: background jobs poll every few seconds at most, and the session cache's
+/// listener sends its heartbeat once a second on its own connection.
+/// </summary>
 [Collection(ReliabilityTestGroup.Name)]
 [Trait("Category", "Reliability")]
 public sealed class IdleCostTests(ITestOutputHelper output)
@@ -12,7 +15,7 @@ public sealed class IdleCostTests(ITestOutputHelper output)
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task An_idle_instance_issues_less_than_one_statement_a_second()
+    public async Task An_idle_instance_issues_its_heartbeat_and_less_than_one_other_statement_a_second()
     {
         var database = new NpgsqlConnectionStringBuilder(await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync()) { NoResetOnClose = true }.ConnectionString;
         await TestSql.ExecuteSqlAsync(database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
@@ -30,12 +33,14 @@ public sealed class IdleCostTests(ITestOutputHelper output)
             WHERE dbid = {dbid} AND calls > 0 AND query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC
             """);
 
-        var total = statements.Sum(s => s.Calls);
         foreach (var (query, calls) in statements)
         {
             output.WriteLine($"{calls,4} {query.ReplaceLineEndings(" ")}");
         }
-        output.WriteLine($"{total} statements in {Idle.TotalSeconds} s idle");
-        Assert.True(total < Idle.TotalSeconds, $"{total} statements in {Idle.TotalSeconds} s idle");
+        var heartbeats = statements.Where(s => s.Query.Contains("pg_notify", StringComparison.Ordinal)).Sum(s => s.Calls);
+        var others = statements.Sum(s => s.Calls) - heartbeats;
+        output.WriteLine($"{heartbeats} heartbeats and {others} other statements in {Idle.TotalSeconds} s idle");
+        Assert.InRange(heartbeats, 1, (long)Idle.TotalSeconds + 1);
+        Assert.True(others < Idle.TotalSeconds, $"{others} statements besides the heartbeats in {Idle.TotalSeconds} s idle");
     }
 }

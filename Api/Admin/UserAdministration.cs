@@ -34,7 +34,7 @@ public abstract record AdminResult<T>
 /// disabled account ends every session of that user, and every browser's trust in them, in the same transaction.
 /// </summary>
 public sealed class UserAdministration(
-    NpgsqlDataSource dataSource, AccountCreation accounts, AccountMails mails, SessionStore sessions, AuditTrail audit, TimeProvider time)
+    NpgsqlDataSource dataSource, AccountCreation accounts, AccountMails mails, SessionStore sessions, SessionCache cache, AuditTrail audit, TimeProvider time)
 {
     public async Task<AdminResult<long>> CreateAsync(AdminActor actor, NewUser user, CancellationToken cancellationToken)
     {
@@ -99,6 +99,7 @@ public sealed class UserAdministration(
         }
         var twoFactorEnabled = await TwoFactorStore.IsEnabledAsync(transaction, userId);
         await transaction.CommitAsync();
+        cache.EvictUser(userId, SessionCacheEviction.Changed);
         return new AdminResult<AdminUserResponse>.Applied(new AdminUserResponse(
             updated.Id, updated.Email, updated.Name, updated.Role, updated.CreatedAt, updated.DisabledAt, updated.EmailVerifiedAt, twoFactorEnabled));
     }
@@ -148,6 +149,7 @@ public sealed class UserAdministration(
         }
         var result = await change(transaction);
         await transaction.CommitAsync();
+        cache.EvictUser(userId, SessionCacheEviction.Changed);
         return new AdminResult<T>.Applied(result);
     }
 }

@@ -11,7 +11,7 @@ namespace Api.Auth;
 /// every browser stop vouching for the account and lifts its lock; a verification marks the address verified. Either
 /// consumes the token, so it works once. Following a reset link proves the address too, so it also counts as verification.
 /// </summary>
-public sealed class AccountRecovery(NpgsqlDataSource dataSource, AccountTokenStore tokens, SessionStore sessions, AuditTrail audit, TimeProvider time)
+public sealed class AccountRecovery(NpgsqlDataSource dataSource, AccountTokenStore tokens, SessionStore sessions, SessionCache cache, AuditTrail audit, TimeProvider time)
 {
     /// <summary>False when the token is unknown, used, superseded, expired or was sent to an address the account no longer has.</summary>
     public async Task<bool> ResetPasswordAsync(HttpContext http, string token, string newPasswordHash)
@@ -34,6 +34,7 @@ public sealed class AccountRecovery(NpgsqlDataSource dataSource, AccountTokenSto
         }
         await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.PasswordResetCompleted, owner.UserId, owner.UserId));
         await transaction.CommitAsync();
+        cache.EvictUser(owner.UserId, SessionCacheEviction.Changed);
         return true;
     }
 
@@ -51,6 +52,7 @@ public sealed class AccountRecovery(NpgsqlDataSource dataSource, AccountTokenSto
             await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.EmailVerified, owner.UserId, owner.UserId));
         }
         await transaction.CommitAsync();
+        cache.EvictUser(owner.UserId, SessionCacheEviction.Changed);
         return true;
     }
 }

@@ -11,7 +11,7 @@ namespace Api.Auth;
 /// of the user ends, every browser but this one stops vouching for them, and this browser gets a new session. The cookie
 /// is written only after the commit, so a failure leaves the old password, sessions and cookie as they were.
 /// </summary>
-public sealed class PasswordChange(NpgsqlDataSource dataSource, SessionStore sessions, SessionIssuer issuer, DeviceCookie devices, AuditTrail audit, TimeProvider time)
+public sealed class PasswordChange(NpgsqlDataSource dataSource, SessionStore sessions, SessionCache cache, SessionIssuer issuer, DeviceCookie devices, AuditTrail audit, TimeProvider time)
 {
     public async Task ApplyAsync(HttpContext http, AuthenticatedSession current, string newPasswordHash)
     {
@@ -24,6 +24,7 @@ public sealed class PasswordChange(NpgsqlDataSource dataSource, SessionStore ses
         var session = await issuer.CreateAsync(http, current.UserId, current.RememberMe, transaction);
         await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.PasswordChanged, current.UserId, current.UserId, session.Id));
         await transaction.CommitAsync();
+        cache.EvictUser(current.UserId, SessionCacheEviction.Changed);
         issuer.WriteCookie(http, session, current.RememberMe);
     }
 }

@@ -11,7 +11,7 @@ namespace Api.Auth;
 /// same transaction every other session of the user ends, so a session someone else holds (a stolen cookie, a
 /// forgotten browser) does not outlive the change, and the audit trail records it. The session making the change stays.
 /// </summary>
-public sealed class TwoFactorChanges(NpgsqlDataSource dataSource, SessionStore sessions, AuditTrail audit, TimeProvider time)
+public sealed class TwoFactorChanges(NpgsqlDataSource dataSource, SessionStore sessions, SessionCache cache, AuditTrail audit, TimeProvider time)
 {
     /// <summary>False when <paramref name="keyProtected"/> is no longer the pending key (set up again, or enabled meanwhile).</summary>
     public Task<bool> EnableAsync(HttpContext http, AuthenticatedSession session, string keyProtected, long timeStep, IReadOnlyList<byte[]> recoveryCodeHashes) =>
@@ -35,8 +35,9 @@ public sealed class TwoFactorChanges(NpgsqlDataSource dataSource, SessionStore s
         return true;
     }
 
-    private Task<bool> ChangeAsync(HttpContext http, AuthenticatedSession session, string eventType, Func<NpgsqlTransaction, Task<bool>> change) =>
-        dataSource.InTransactionAsync(async transaction =>
+    private async Task<bool> ChangeAsync(HttpContext http, AuthenticatedSession session, string eventType, Func<NpgsqlTransaction, Task<bool>> change)
+    {
+        var changed = await dataSource.InTransactionAsync(async transaction =>
         {
             if (!await change(transaction))
             {
@@ -47,4 +48,10 @@ public sealed class TwoFactorChanges(NpgsqlDataSource dataSource, SessionStore s
                 new Dictionary<string, string> { ["otherSessionsEnded"] = ended.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
             return true;
         }, rollBackOn: changed => !changed);
+        if (changed)
+        {
+            cache.EvictUser(session.UserId, SessionCacheEviction.Changed);
+        }
+        return changed;
+    }
 }

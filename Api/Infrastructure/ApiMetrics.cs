@@ -54,6 +54,32 @@ public enum MailFailure
     GivenUp,
 }
 
+/// <summary>Why a session lookup was not answered from the session cache: the <c>reason</c> tag of <c>auth.session_cache.misses</c>.</summary>
+public enum SessionCacheMiss
+{
+    /// <summary>Not cached (first lookup on this instance, or dropped).</summary>
+    Absent,
+    /// <summary>Cached longer than Session:Cache:MaxAge.</summary>
+    MaxAge,
+    /// <summary>Cached as expired: the expiry is judged again on current data.</summary>
+    Expired,
+    /// <summary>The cache was bypassed: its listener is down or its heartbeat late.</summary>
+    Bypassed,
+}
+
+/// <summary>Why session cache entries were dropped: the <c>reason</c> tag of <c>auth.session_cache.evictions</c>.</summary>
+public enum SessionCacheEviction
+{
+    /// <summary>PostgreSQL said the session or its user changed (a trigger's notification).</summary>
+    Notified,
+    /// <summary>This instance changed the session or its user itself, and dropped the entry before answering.</summary>
+    Changed,
+    Capacity,
+    MaxAge,
+    /// <summary>The listener's connection was lost: nothing cached can be trusted.</summary>
+    ListenerLost,
+}
+
 /// <summary>
 /// The product's own instruments, on the <see cref="MeterName"/> meter. Tag values are fixed lists (the enums above),
 /// never anything a user typed, so no email address or other personal data can reach a metric. Without a listener
@@ -67,6 +93,8 @@ public sealed class ApiMetrics
     private static readonly string[] SessionEndReasons = TagValues<SessionEndReason>();
     private static readonly string[] LockoutBudgets = TagValues<LockoutBudget>();
     private static readonly string[] MailFailures = TagValues<MailFailure>();
+    private static readonly string[] SessionCacheMisses = TagValues<SessionCacheMiss>();
+    private static readonly string[] SessionCacheEvictions = TagValues<SessionCacheEviction>();
 
     private readonly Counter<long> _logins;
     private readonly Counter<long> _sessionsCreated;
@@ -76,10 +104,14 @@ public sealed class ApiMetrics
     private readonly Counter<long> _cleanupDeleted;
     private readonly Counter<long> _mailsSent;
     private readonly Counter<long> _mailsFailed;
+    private readonly Counter<long> _sessionCacheHits;
+    private readonly Counter<long> _sessionCacheMisses;
+    private readonly Counter<long> _sessionCacheEvictions;
+    private readonly Meter _meter;
 
     public ApiMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
         _logins = meter.CreateCounter<long>("auth.logins", "{login}", "Login attempts, by outcome.");
         _sessionsCreated = meter.CreateCounter<long>("auth.sessions.created", "{session}", "Sessions created (login, registration, password change).");
         _sessionsEnded = meter.CreateCounter<long>("auth.sessions.ended", "{session}", "Sessions deleted, by reason.");
@@ -89,6 +121,9 @@ public sealed class ApiMetrics
         _cleanupDeleted = meter.CreateCounter<long>("auth.cleanup.deleted", "{row}", "Rows deleted by the background cleanup, by task.");
         _mailsSent = meter.CreateCounter<long>("auth.mail.sent", "{mail}", "Mails the SMTP server accepted.");
         _mailsFailed = meter.CreateCounter<long>("auth.mail.failed", "{mail}", "Failed attempts to send a mail, by kind of failure.");
+        _sessionCacheHits = meter.CreateCounter<long>("auth.session_cache.hits", "{lookup}", "Session lookups answered from the session cache, without SQL.");
+        _sessionCacheMisses = meter.CreateCounter<long>("auth.session_cache.misses", "{lookup}", "Session lookups that went to PostgreSQL, by reason.");
+        _sessionCacheEvictions = meter.CreateCounter<long>("auth.session_cache.evictions", "{entry}", "Session cache entries dropped, by reason.");
     }
 
     public void Login(LoginOutcome outcome) =>
@@ -123,6 +158,27 @@ public sealed class ApiMetrics
 
     public void MailFailed(MailFailure failure) =>
         _mailsFailed.Add(1, new KeyValuePair<string, object?>("failure", MailFailures[(int)failure]));
+
+    public void SessionCacheHit() => _sessionCacheHits.Add(1);
+
+    public void SessionCacheMiss(SessionCacheMiss reason) =>
+        _sessionCacheMisses.Add(1, new KeyValuePair<string, object?>("reason", SessionCacheMisses[(int)reason]));
+
+    public void SessionCacheEvicted(SessionCacheEviction reason, int count)
+    {
+        if (count > 0)
+        {
+            _sessionCacheEvictions.Add(count, new KeyValuePair<string, object?>("reason", SessionCacheEvictions[(int)reason]));
+        }
+    }
+
+    /// <summary>The session cache's size, and how long it has been bypassed in all, read when metrics are collected.</summary>
+    public void ObserveSessionCache(Func<long> entries, Func<double> bypassedSeconds)
+    {
+        _meter.CreateObservableGauge("auth.session_cache.entries", entries, "{entry}", "Sessions held in the session cache.");
+        _meter.CreateObservableCounter("auth.session_cache.bypass_time", bypassedSeconds, "s",
+            "Time the session cache was bypassed (listener down or heartbeat late), since the instance started.");
+    }
 
     /// <summary>The tag value of each member, by its number: <c>TwoFactorRequired</c> is <c>two_factor_required</c>.</summary>
     private static string[] TagValues<T>() where T : struct, Enum =>

@@ -2,7 +2,7 @@
 namespace Api.Sessions;
 
 /// <summary>A session joined with its user's current state, as read on every authenticated request.</summary>
-public sealed class AuthenticatedSession
+public sealed record AuthenticatedSession
 {
     public required Guid SessionId { get; init; }
     public required long UserId { get; init; }

@@ -13,7 +13,7 @@ namespace Api.Sessions;
 /// anyway. Held in memory: a process that stops meanwhile leaves the row to expire as usual.
 /// </summary>
 public sealed partial class DeferredRevocations(
-    NpgsqlDataSource dataSource, SessionStore sessions, AuditTrail audit, TimeProvider time, IOptions<SessionOptions> options, ILogger<DeferredRevocations> logger)
+    NpgsqlDataSource dataSource, SessionStore sessions, SessionCache cache, AuditTrail audit, TimeProvider time, IOptions<SessionOptions> options, ILogger<DeferredRevocations> logger)
     : BackgroundService
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
@@ -57,6 +57,7 @@ public sealed partial class DeferredRevocations(
                         }
                         return true;
                     });
+                    cache.EvictToken(tokenHash, SessionCacheEviction.Changed);
                     LogRevoked();
                     break;
                 }

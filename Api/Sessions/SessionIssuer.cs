@@ -5,7 +5,7 @@ using Npgsql;
 namespace Api.Sessions;
 
 /// <summary>Starts and ends sessions on behalf of login, registration and password changes.</summary>
-public sealed class SessionIssuer(NpgsqlDataSource dataSource, SessionStore sessions, SessionCookie cookie, DeferredRevocations deferred, AuditTrail audit)
+public sealed class SessionIssuer(NpgsqlDataSource dataSource, SessionStore sessions, SessionCache cache, SessionCookie cookie, DeferredRevocations deferred, AuditTrail audit)
 {
     /// <summary>
     /// Ends whatever session the request carried, so a cookie planted before login never becomes a logged-in session
@@ -18,6 +18,7 @@ public sealed class SessionIssuer(NpgsqlDataSource dataSource, SessionStore sess
             return false;
         }
         await sessions.DeleteByTokenHashAsync(tokenHash, SessionEndReason.Replaced);
+        cache.EvictToken(tokenHash, SessionCacheEviction.Changed);
         return true;
     }
 
@@ -33,6 +34,9 @@ public sealed class SessionIssuer(NpgsqlDataSource dataSource, SessionStore sess
         {
             return true;
         }
+        // Whatever the database says, this instance stops answering for the session from here on (again after the commit,
+        // so that no lookup under way puts it back).
+        cache.EvictToken(tokenHash, SessionCacheEviction.Changed);
         try
         {
             await dataSource.InTransactionAsync(async transaction =>
@@ -43,6 +47,7 @@ public sealed class SessionIssuer(NpgsqlDataSource dataSource, SessionStore sess
                 }
                 return true;
             });
+            cache.EvictToken(tokenHash, SessionCacheEviction.Changed);
             return true;
         }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))

@@ -19,6 +19,12 @@ public static class SessionsConfiguration
             Name = cookieName,
             Description = "Opaque session token set by POST /login (HttpOnly, Secure, SameSite=Strict). The browser sends it by itself.",
         }));
+        builder.Services.AddOptions<SessionCacheOptions>()
+            .BindConfiguration(SessionCacheOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SessionCache>();
+        builder.Services.AddHostedService<SessionCacheListener>();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<SessionResolver>();
         builder.Services.AddSingleton<SessionIssuer>();

@@ -39,7 +39,7 @@ public static class SessionsEndpoints
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeSession(
-        Guid id, CurrentSession current, SessionStore sessions, NpgsqlDataSource dataSource, AuditTrail audit, SessionIssuer issuer, HttpContext http)
+        Guid id, CurrentSession current, SessionStore sessions, SessionCache cache, NpgsqlDataSource dataSource, AuditTrail audit, SessionIssuer issuer, HttpContext http)
     {
         var session = current.Session;
         var revoked = await dataSource.InTransactionAsync(async transaction =>
@@ -56,6 +56,7 @@ public static class SessionsEndpoints
         {
             return Problems.SessionNotFound();
         }
+        cache.EvictSession(id, SessionCacheEviction.Changed);
         if (id == session.SessionId)
         {
             issuer.ExpireCookie(http);
@@ -64,15 +65,17 @@ public static class SessionsEndpoints
     }
 
     public static async Task<Ok<RevokedResponse>> RevokeOtherSessions(
-        CurrentSession current, SessionStore sessions, NpgsqlDataSource dataSource, AuditTrail audit, HttpContext http)
+        CurrentSession current, SessionStore sessions, SessionCache cache, NpgsqlDataSource dataSource, AuditTrail audit, HttpContext http)
     {
         var session = current.Session;
-        return TypedResults.Ok(new RevokedResponse(await dataSource.InTransactionAsync(async transaction =>
+        var revoked = await dataSource.InTransactionAsync(async transaction =>
         {
             var count = await sessions.DeleteAllForUserAsync(session.UserId, SessionEndReason.OtherSessionsRevoked, keep: session.SessionId, transaction: transaction);
             await audit.WriteAsync(transaction, AuditEvent.Of(http, AuditEventTypes.OtherSessionsRevoked, session.UserId, session.UserId, session.SessionId,
                 new Dictionary<string, string> { ["count"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
             return count;
-        })));
+        });
+        cache.EvictUser(session.UserId, SessionCacheEviction.Changed);
+        return TypedResults.Ok(new RevokedResponse(revoked));
     }
 }

@@ -37,11 +37,12 @@ public static class UsersEndpoints
         TypedResults.Ok(await audit.OwnAsync(current.Session.UserId, time.GetUtcNow().UtcDateTime - options.Value.OwnActivityWindow,
             query.Before, query.Limit ?? AuditQuery.DefaultLimit));
 
-    public static async Task<Ok<ProfileResponse>> UpdateProfile(UpdateProfileRequest request, CurrentSession current, UserStore users)
+    public static async Task<Ok<ProfileResponse>> UpdateProfile(UpdateProfileRequest request, CurrentSession current, UserStore users, SessionCache cache)
     {
         var session = current.Session;
         var name = Text.Nfc(request.Name!);
         await users.UpdateNameAsync(session.UserId, name);
+        cache.EvictUser(session.UserId, SessionCacheEviction.Changed);
         return TypedResults.Ok(ProfileResponse.From(session, name));
     }
 }
