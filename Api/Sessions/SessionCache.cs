@@ -278,6 +278,8 @@ public sealed class SessionCache
 
     internal int Count => _entries.Count;
 
+    internal bool Holds(byte[] tokenHash) => _entries.ContainsKey(new TokenKey(tokenHash));
+
     private void Drop(TokenKey key, Entry entry, SessionCacheEviction reason)
     {
         lock (_gate)
