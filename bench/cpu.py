@@ -30,11 +30,16 @@ def busy_seconds():
     return (sum(fields[:8]) - fields[3] - fields[4]) / TICKS
 
 
-def process_seconds(pid):
+def process_seconds(pid, reaped_children=False):
+    """The process's CPU seconds; with reaped_children, also those of its children that have exited (and been
+    waited for), so that a sum over a parent and its live children does not drop when a child exits."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
+        ticks = int(fields[11]) + int(fields[12])
+        if reaped_children:
+            ticks += int(fields[13]) + int(fields[14])
+        return ticks / TICKS
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
 
@@ -83,7 +88,10 @@ def snapshot(api_pid, postmaster):
         "time": time.monotonic(),
         "busy": busy_seconds(),
         "api": process_seconds(api_pid),
-        "pg": sum(process_seconds(pid) for pid in pg_pids),
+        # A backend that exits during the run (a pool closing an idle connection) takes its CPU time out of the sum
+        # of live processes and into the postmaster's reaped children's; without those, a run could show less than
+        # none (-64 µs per request, measured).
+        "pg": process_seconds(postmaster, reaped_children=True) + sum(process_seconds(pid) for pid in pg_pids[1:]),
         "api_switches": context_switches([api_pid]),
         "pg_switches": context_switches(pg_pids),
     }
