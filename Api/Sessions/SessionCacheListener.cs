@@ -81,7 +81,8 @@ internal sealed partial class SessionCacheListener(
             TimeSpan left;
             while ((left = interval - TimeProvider.System.GetElapsedTime(sentAt)) > TimeSpan.Zero)
             {
-                await connection.WaitAsync(left, stoppingToken);
+                // Npgsql takes whole milliseconds and waits forever for 0: a rest under 1 ms must still be a timeout.
+                await connection.WaitAsync(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), stoppingToken);
             }
         }
     }
