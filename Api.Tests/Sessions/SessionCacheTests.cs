@@ -137,6 +137,19 @@ public sealed class SessionCacheTests
     }
 
     [Fact]
+    public void A_session_cached_as_expired_is_not_served_but_read_again()
+    {
+        var cache = ServingCache();
+        var hash = Hash();
+        cache.Add(hash, Session(1), cache.Generation);
+
+        _clock.Advance(TimeSpan.FromHours(1));
+
+        Assert.False(cache.TryGet(hash, out _));
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
     public void A_lost_listener_empties_the_cache_and_it_stays_bypassed_until_the_first_heartbeat_after_listening_again()
     {
         var cache = ServingCache();

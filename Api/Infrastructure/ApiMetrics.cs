@@ -76,6 +76,8 @@ public enum SessionCacheEviction
     Changed,
     Capacity,
     MaxAge,
+    /// <summary>Cached as expired; the session is read again.</summary>
+    Expired,
     /// <summary>The listener's connection was lost: nothing cached can be trusted.</summary>
     ListenerLost,
 }

@@ -79,7 +79,10 @@ public sealed class SessionCache
         }
     }
 
-    /// <summary>The cached session for the token hash, if the cache serves and holds one younger than MaxAge.</summary>
+    /// <summary>
+    /// The cached session for the token hash, if the cache serves and holds one younger than MaxAge that has not expired
+    /// by its cached expiry. One that has is dropped: another instance may have slid it, so only the database can say.
+    /// </summary>
     public bool TryGet(byte[] tokenHash, out AuthenticatedSession session)
     {
         session = null!;
@@ -94,10 +97,17 @@ public sealed class SessionCache
             _metrics.SessionCacheMiss(SessionCacheMiss.Absent);
             return false;
         }
-        if (_time.GetUtcNow().UtcDateTime - entry.CachedAt >= _settings.MaxAge)
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (now - entry.CachedAt >= _settings.MaxAge)
         {
             Drop(key, entry, SessionCacheEviction.MaxAge);
             _metrics.SessionCacheMiss(SessionCacheMiss.MaxAge);
+            return false;
+        }
+        if (entry.Session.IsExpiredAt(now))
+        {
+            Drop(key, entry, SessionCacheEviction.Expired);
+            _metrics.SessionCacheMiss(SessionCacheMiss.Expired);
             return false;
         }
         _metrics.SessionCacheHit();

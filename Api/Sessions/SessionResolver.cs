@@ -68,11 +68,7 @@ public sealed class SessionResolver(SessionCookie cookie, SessionStore sessions,
         }
         if (cache.TryGet(tokenHash, out var cached))
         {
-            if (!cached.IsExpiredAt(now))
-            {
-                return cached;
-            }
-            cache.Remove(tokenHash, cached);
+            return cached;
         }
         var generation = cache.Generation;
         var session = await sessions.FindAsync(tokenHash);
