@@ -31,15 +31,26 @@ dotnet format Api.sln --verify-no-changes --no-restore -v quiet
 echo "== tests"
 mkdir -p TestResults
 status=0
-dotnet test Api.sln -c Release --no-build --results-directory TestResults --logger "trx;LogFileName=tests.trx" \
-  --logger "console;verbosity=normal" 2>&1 | tee TestResults/console.log || status=$?
+# The whole suite twice: with the session cache on (the default), then off, as Session__Cache__Enabled=false runs the
+# product (README, "The session cache"). Tests about the cache itself set it on explicitly and run in both passes.
+for cache in on off; do
+  echo "== tests, session cache $cache"
+  enabled=$([ "$cache" = on ] && echo true || echo false)
+  Session__Cache__Enabled=$enabled dotnet test Api.sln -c Release --no-build --results-directory TestResults \
+    --logger "trx;LogFileName=tests-cache-$cache.trx" --logger "console;verbosity=normal" 2>&1 \
+    | tee "TestResults/console-cache-$cache.log" || status=$?
+done
 
-# One plain closing line, counted from the results file, so CI reads the totals whatever the runner printed.
-python3 - TestResults/tests.trx <<'PY' || true
+# One plain closing line per pass, counted from the results files, so CI reads the totals whatever the runner printed.
+python3 - TestResults/tests-cache-on.trx TestResults/tests-cache-off.trx <<'PY' || true
 import sys, xml.etree.ElementTree as ET
-counters = ET.parse(sys.argv[1]).getroot().find('.//{*}Counters')
-passed, failed = int(counters.get('passed')), int(counters.get('failed')) + int(counters.get('error'))
-skipped = int(counters.get('total')) - int(counters.get('executed'))
-print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
+totals = [0, 0, 0]
+for path in sys.argv[1:]:
+    counters = ET.parse(path).getroot().find('.//{*}Counters')
+    passed, failed = int(counters.get('passed')), int(counters.get('failed')) + int(counters.get('error'))
+    skipped = int(counters.get('total')) - int(counters.get('executed'))
+    print(f"{path}: {passed} passed, {failed} failed, {skipped} skipped")
+    totals = [totals[0] + passed, totals[1] + failed, totals[2] + skipped]
+print(f"tests: {totals[0]} passed, {totals[1]} failed, {totals[2]} skipped")
 PY
 exit $status
