@@ -20,8 +20,15 @@ public sealed class IdleCostTests(ITestOutputHelper output)
         var database = new NpgsqlConnectionStringBuilder(await (await PostgresServer.InstanceAsync()).CreateDatabaseAsync()) { NoResetOnClose = true }.ConnectionString;
         await TestSql.ExecuteSqlAsync(database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
         var dbid = await TestSql.ScalarSqlAsync<uint>(database, "SELECT oid FROM pg_database WHERE datname = current_database()");
-        // With an SMTP server configured, so the outbox dispatcher polls too (nothing listens there: no mail is due).
-        await using var api = ApiProcess.Start(database, new Dictionary<string, string> { ["Email:Smtp:Host"] = "127.0.0.1", ["Email:Smtp:Port"] = "1", ["Email:From"] = "api@example.com" });
+        // With an SMTP server configured, so the outbox dispatcher polls too (nothing listens there: no mail is due), and
+        // the session cache on whatever the suite's pass, so its listener sends heartbeats.
+        await using var api = ApiProcess.Start(database, new Dictionary<string, string>
+        {
+            ["Email:Smtp:Host"] = "127.0.0.1",
+            ["Email:Smtp:Port"] = "1",
+            ["Email:From"] = "api@example.com",
+            ["Session:Cache:Enabled"] = "true",
+        });
         await api.WaitUntilLiveAsync();
         // Startup's own work (migrations, the key ring, the first job runs) is not idling.
         await Task.Delay(TimeSpan.FromSeconds(3));
