@@ -16,7 +16,8 @@
 # BENCH_QUIET_PERCENT busy (60, 15), BENCH_API_ENV extra VAR=value settings for the API, space-separated (none).
 # BENCH_TELEMETRY=compare runs only GET /profile, with telemetry off and on (Telemetry__Enabled=true, no exporter), in
 # BENCH_ROUNDS alternating rounds against one database, and writes bench/results/telemetry.md instead of the report;
-# BENCH_TELEMETRY_SIDES names other sides to compare, the first being the baseline: "NAME:VAR=value,VAR=value ...".
+# BENCH_TELEMETRY_SIDES names other sides to compare, the first being the baseline: "NAME:VAR=value,VAR=value ...";
+# BENCH_COMPARE_OUT (bench/results/telemetry.md) and BENCH_COMPARE_TITLE name the file and its heading.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -34,6 +35,8 @@ pg_port=${BENCH_PG_PORT:-5490}
 api_port=${BENCH_API_PORT:-5090}
 telemetry_mode=${BENCH_TELEMETRY:-}
 telemetry_sides=${BENCH_TELEMETRY_SIDES:-off:Telemetry__Enabled=false on:Telemetry__Enabled=true}
+compare_out=${BENCH_COMPARE_OUT:-bench/results/telemetry.md}
+compare_title=${BENCH_COMPARE_TITLE:-Telemetry cost on \`GET /profile\`}
 express_sessions=${BENCH_EXPRESS_SESSIONS:-200}
 cookie_sessions=10     # tickets for the ASP.NET Core cookie peer: any ticket costs the same to decrypt
 bench_users=10000      # sessions spread over them, login rotates through them; one password (one bcrypt hash at cost 10)
@@ -415,8 +418,8 @@ telemetry_compare() {
   for i in "${!side_pids[@]}"; do api_pid=${side_pids[i]} stop_api; done
   side_pids=()
   meta load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
-  python3 "$bench/telemetry.py" "$run" "$bench/results/telemetry.md"
-  cat "$bench/results/telemetry.md"
+  python3 "$bench/telemetry.py" "$run" "$compare_out" "$compare_title"
+  cat "$compare_out"
 }
 if [ "$telemetry_mode" = compare ]; then
   telemetry_compare

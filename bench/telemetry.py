@@ -1,6 +1,6 @@
 """Turns a `BENCH_TELEMETRY=compare ./bench/run.sh` run into bench/results/telemetry.md.
 
-Usage: python3 bench/telemetry.py RUN_DIR OUT.md
+Usage: python3 bench/telemetry.py RUN_DIR OUT.md [TITLE]
 """
 import json
 import re
@@ -32,7 +32,7 @@ def median(values):
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def main(run, out):
+def main(run, out, title):
     meta = dict(line.partition("=")[::2] for line in (run / "meta.txt").read_text().splitlines())
     sides = [side.split(":", 1) for side in meta["telemetry_sides"].split()]
     names = [name for name, _ in sides]
@@ -41,7 +41,7 @@ def main(run, out):
     data = {name: [load(run, f"profile_{name}.r{r}") for r in rounds] for name in names}
     ratios = {name: [x["rps"] / b["rps"] for x, b in zip(data[name], data[base])] for name in names}
     lines = [
-        "# Telemetry cost on `GET /profile`",
+        f"# {title}",
         "",
         f"Run {meta.get('started_at', '?')} by `BENCH_TELEMETRY=compare ./bench/run.sh`: {meta.get('connections')} connections, "
         f"{meta.get('threads')} wrk threads, {meta.get('duration')} s per measured run after {meta.get('warmup')} s warm-ups, "
@@ -76,4 +76,4 @@ def main(run, out):
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2])
+    main(Path(sys.argv[1]), sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "Telemetry cost on `GET /profile`")
