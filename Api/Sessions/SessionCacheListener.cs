@@ -97,9 +97,12 @@ internal sealed partial class SessionCacheListener(
         {
             // Another instance's heartbeat.
         }
-        else if (payload.StartsWith("s:", StringComparison.Ordinal) && Guid.TryParse(payload.AsSpan(2), out var sessionId))
+        else if (payload.StartsWith("s:", StringComparison.Ordinal) && SessionIds(payload.AsSpan(2)) is { } sessionIds)
         {
-            cache.EvictSession(sessionId, SessionCacheEviction.Notified);
+            foreach (var sessionId in sessionIds)
+            {
+                cache.EvictSession(sessionId, SessionCacheEviction.Notified);
+            }
         }
         else if (payload.StartsWith("u:", StringComparison.Ordinal)
                  && long.TryParse(payload.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var userId))
@@ -111,6 +114,21 @@ internal sealed partial class SessionCacheListener(
             // '*' (a truncated table), or anything this version does not know: nothing cached is trusted any more.
             cache.Clear(SessionCacheEviction.Notified);
         }
+    }
+
+    /// <summary>The comma-separated session ids of an 's:' payload (one, or a deleting statement's batch), or null.</summary>
+    private static List<Guid>? SessionIds(ReadOnlySpan<char> list)
+    {
+        var ids = new List<Guid>();
+        foreach (var range in list.Split(','))
+        {
+            if (!Guid.TryParse(list[range], out var id))
+            {
+                return null;
+            }
+            ids.Add(id);
+        }
+        return ids;
     }
 
     private NpgsqlDataSource CreateDataSource()
