@@ -1,10 +1,8 @@
 using System.Diagnostics.Metrics;
-using System.Security.Cryptography;
 using Api.Infrastructure;
 using Api.Sessions;
 using Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Api.Tests.Sessions;
 
@@ -245,42 +243,13 @@ public sealed class SessionCacheTests
         Assert.True(counted["auth.session_cache.bypass_time"] > 0);
     }
 
-    private SessionCache ServingCache(int maxEntries = 100, TimeSpan? maxAge = null, TimeSpan? heartbeat = null, ApiMetrics? metrics = null)
-    {
-        var cache = Cache(maxEntries, maxAge, heartbeat, metrics);
-        cache.Listening();
-        cache.Heartbeat();
-        return cache;
-    }
+    private SessionCache ServingCache(int maxEntries = 100, TimeSpan? maxAge = null, TimeSpan? heartbeat = null, ApiMetrics? metrics = null) =>
+        SessionCacheLab.ServingCache(_clock, maxEntries, maxAge, heartbeat, metrics);
 
     private SessionCache Cache(int maxEntries = 100, TimeSpan? maxAge = null, TimeSpan? heartbeat = null, ApiMetrics? metrics = null) =>
-        new(Options.Create(new SessionCacheOptions
-        {
-            MaxEntries = maxEntries,
-            MaxAge = maxAge ?? TimeSpan.FromMinutes(5),
-            HeartbeatInterval = heartbeat ?? TimeSpan.FromMinutes(1),
-        }), _clock, metrics ?? NoMetrics());
+        SessionCacheLab.Cache(_clock, maxEntries, maxAge, heartbeat, metrics);
 
-    private static ApiMetrics NoMetrics() => new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+    private static byte[] Hash() => SessionCacheLab.Hash();
 
-    private static byte[] Hash() => RandomNumberGenerator.GetBytes(32);
-
-    private AuthenticatedSession Session(long userId)
-    {
-        var now = _clock.GetUtcNow().UtcDateTime;
-        return new AuthenticatedSession
-        {
-            SessionId = Guid.NewGuid(),
-            UserId = userId,
-            Email = $"user-{userId}@example.com",
-            Name = "User",
-            Role = "user",
-            UserCreatedAt = now,
-            SessionCreatedAt = now,
-            LastSeenAt = now,
-            ExpiresAt = now.AddHours(1),
-            AbsoluteExpiresAt = now.AddDays(30),
-            RememberMe = false,
-        };
-    }
+    private AuthenticatedSession Session(long userId) => SessionCacheLab.Session(_clock, userId);
 }
