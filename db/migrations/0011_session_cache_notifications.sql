@@ -19,8 +19,8 @@ END
 $$;
 
 -- Deletes publish once per statement, with up to 200 ids a notification (200 ids and their commas stay under the
--- payload's 8000 bytes): the cleanup deletes a thousand expired rows a batch, and a notification per row made it four
--- times slower and queued a million notifications for every listener to read (bench/README.md, issue 21).
+-- payload's 8000 bytes): the cleanup deletes a thousand expired rows a batch, and a notification per row would queue
+-- a thousand for every listening instance to read and apply one by one (bench/README.md, issue 21).
 CREATE FUNCTION session_cache_notify_deleted_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     ids text;
