@@ -135,6 +135,22 @@ public sealed class SessionCacheTests
     }
 
     [Fact]
+    public void A_session_whose_token_changed_keeps_one_entry_and_its_eviction_finds_it()
+    {
+        var cache = ServingCache();
+        var (oldToken, newToken) = (Hash(), Hash());
+        var session = Session(1);
+        cache.Add(oldToken, session, cache.Generation);
+
+        cache.Add(newToken, session with { }, cache.Generation);
+        Assert.False(cache.TryGet(oldToken, out _));
+        cache.EvictSession(session.SessionId, SessionCacheEviction.Notified);
+
+        Assert.False(cache.TryGet(newToken, out _));
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
     public void A_session_cached_as_expired_is_not_served_but_read_again()
     {
         var cache = ServingCache();

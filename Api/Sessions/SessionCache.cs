@@ -136,6 +136,12 @@ public sealed class SessionCache
             {
                 Unlink(key, old);
             }
+            // One entry per session: a session whose token changed (by hand: the API never rotates a row's token) must
+            // not keep its old token's entry where the session's eviction cannot find it.
+            if (_bySession.TryGetValue(session.SessionId, out var otherKey) && _entries.TryGetValue(otherKey, out var other))
+            {
+                Unlink(otherKey, other);
+            }
             while (_entries.Count >= _settings.MaxEntries && _byAge.First is { } oldest)
             {
                 Unlink(oldest.Value, _entries[oldest.Value]);
@@ -307,7 +313,10 @@ public sealed class SessionCache
     {
         _entries.TryRemove(key, out _);
         _byAge.Remove(entry.Node);
-        _bySession.Remove(entry.Session.SessionId);
+        if (_bySession.TryGetValue(entry.Session.SessionId, out var mapped) && mapped == key)
+        {
+            _bySession.Remove(entry.Session.SessionId);
+        }
         if (_byUser.TryGetValue(entry.Session.UserId, out var keys) && keys.Remove(key) && keys.Count == 0)
         {
             _byUser.Remove(entry.Session.UserId);
