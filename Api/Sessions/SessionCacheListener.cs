@@ -60,7 +60,7 @@ internal sealed partial class SessionCacheListener(
     private async Task ListenAsync(NpgsqlDataSource dataSource, Action heard, CancellationToken stoppingToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-        connection.Notification += (_, e) => Apply(e.Payload);
+        connection.Notification += (_, e) => ApplySafely(e.Payload);
         await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
         {
             await listen.ExecuteNonQueryAsync(stoppingToken);
@@ -84,6 +84,23 @@ internal sealed partial class SessionCacheListener(
                 // Npgsql takes whole milliseconds and waits forever for 0: a rest under 1 ms must still be a timeout.
                 await connection.WaitAsync(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), stoppingToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// Npgsql logs and swallows what a notification handler throws: an invalidation that failed half-way must not be
+    /// lost with it, so the whole cache goes instead.
+    /// </summary>
+    private void ApplySafely(string payload)
+    {
+        try
+        {
+            Apply(payload);
+        }
+        catch (Exception e)
+        {
+            cache.Clear(SessionCacheEviction.Notified);
+            LogApplyFailed(logger, e);
         }
     }
 
@@ -149,6 +166,9 @@ internal sealed partial class SessionCacheListener(
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "The session cache listens for invalidations")]
     private static partial void LogListening(ILogger logger);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "The session cache could not apply a notification; it was emptied instead")]
+    private static partial void LogApplyFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning,
         Message = "The session cache lost its listener; it is emptied and bypassed until the listener is back")]
