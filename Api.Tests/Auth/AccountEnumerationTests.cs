@@ -28,9 +28,10 @@ public sealed class AccountEnumerationTests(ApiFixture fixture, Xunit.Abstractio
         using var client = api.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost") });
         var database = new NpgsqlConnectionStringBuilder(fixture.Factory.ConnectionString) { NoResetOnClose = true }.ConnectionString;
         await TestSql.ExecuteSqlAsync(database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-        // Written with SQL: the fixture's own host is never started, so no other worker answers these requests.
+        // Written with SQL on the connection string: the fixture's own host is never started (the factory's overload would
+        // start it, to wait for its session cache), so no other worker answers these requests.
         var known = $"known-{Guid.NewGuid():N}@example.com";
-        await fixture.Factory.ExecuteSqlAsync("""
+        await TestSql.ExecuteSqlAsync(database, """
             INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
             VALUES (@known, 'Known', 'user', 'not a hash', now(), now())
             """, new { known });

@@ -15,6 +15,7 @@ public static class TestSql
     /// <summary>
     /// Runs the statement, then waits until the API's session cache has applied what it published: a change made by
     /// hand reaches an instance through its listener, a moment after the commit, not at once (README, "Session cache").
+    /// It starts the factory's host if it was not running; a test that must keep it stopped uses the connection string.
     /// </summary>
     public static async Task<int> ExecuteSqlAsync(this ApiFactory factory, string sql, object? parameters = null)
     {
