@@ -54,8 +54,9 @@ public sealed partial class MultiInstanceTests : IAsyncLifetime
         using var revoke = await clientC.SendWithCookieAsync(HttpMethod.Delete, $"/sessions/{id}", $"__Host-sid={other}");
 
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
-        await clientA.AssertSessionDeadAsync(token);
-        await clientB.AssertSessionDeadAsync(token);
+        await clientC.AssertSessionDeadAsync(token);
+        await clientA.AssertSessionEndsAsync(token);
+        await clientB.AssertSessionEndsAsync(token);
         await clientA.AssertSessionAliveAsync(other);
     }
 
@@ -75,11 +76,14 @@ public sealed partial class MultiInstanceTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NoContent, change.StatusCode);
         var rotated = ApiClient.SessionTokenFrom(change)!;
+        foreach (var token in new[] { onA, onB, onC })
+        {
+            await clientA.AssertSessionDeadAsync(token);
+            await clientB.AssertSessionEndsAsync(token);
+            await clientC.AssertSessionEndsAsync(token);
+        }
         foreach (var client in new[] { clientA, clientB, clientC })
         {
-            await client.AssertSessionDeadAsync(onB);
-            await client.AssertSessionDeadAsync(onC);
-            await client.AssertSessionDeadAsync(onA);
             await client.AssertSessionAliveAsync(rotated);
         }
     }

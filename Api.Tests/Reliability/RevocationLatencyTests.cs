@@ -79,8 +79,8 @@ public sealed class RevocationLatencyTests(ITestOutputHelper output) : IAsyncLif
                 var revocation = await kind(actor);
                 foreach (var other in others)
                 {
-                    await other.Client.AssertSessionAliveAsync(revocation.Victim);
-                    Assert.True(other.Cache.Holds(SecretToken.Hash(revocation.Victim)), $"{revocation.Kind}: the victim is not cached, the sample would prove nothing");
+                    // Cached, or the sample would prove nothing.
+                    await other.Client.CacheSessionAsync(other.Cache, revocation.Victim);
                 }
 
                 var started = Stopwatch.GetTimestamp();
@@ -107,23 +107,27 @@ public sealed class RevocationLatencyTests(ITestOutputHelper output) : IAsyncLif
     }
 
     /// <summary>
-    /// Reads the victim's profile on <paramref name="other"/> until it is refused, and returns the time from the start of
-    /// the revocation to that answer. The entry must have left the cache: a 401 read past it (the cache not serving)
-    /// would say nothing about the notification.
+    /// Reads the victim's profile on <paramref name="other"/> until it is refused with the entry gone from the cache, and
+    /// returns the time from the start of the revocation to then. A 401 with the entry still there was read past the
+    /// cache (bypassed while a heartbeat was late) and says nothing about the notification: the wait goes on.
     /// </summary>
     private static async Task<TimeSpan> RefusedAfterAsync(Instance other, Revocation revocation, long started)
     {
         while (true)
         {
             using var response = await other.Client.GetWithSessionAsync("/profile", revocation.Victim);
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            var refused = response.StatusCode == HttpStatusCode.Unauthorized;
+            if (!refused)
             {
-                Assert.False(other.Cache.Holds(SecretToken.Hash(revocation.Victim)), $"{revocation.Kind}: refused, but only past the cache");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+            var evicted = !other.Cache.Holds(SecretToken.Hash(revocation.Victim));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            if (refused && evicted)
+            {
                 return elapsed;
             }
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.True(elapsed < TimeSpan.FromSeconds(10), $"{revocation.Kind}: still served {Ms(elapsed)} after the revocation");
+            Assert.True(elapsed < TimeSpan.FromSeconds(10), $"{revocation.Kind}: still served or cached {Ms(elapsed)} after the revocation");
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Net;
+using Api.Sessions;
 using Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Api.Tests.Sessions;
@@ -42,18 +44,33 @@ public abstract class RoundTripTestsBase(RoundTripFixture api)
     {
         var user = await api.Factory.CreateUserAsync();
         var token = await Client.LoginAsync(user);
-        // The first use of the hot statement on a pooled connection prepares it, in a round trip of its own, and the
-        // first lookup fills the cache; the steady state is what counts.
-        for (var i = 0; i < 3; i++)
+        var cache = api.Factory.Services.GetRequiredService<SessionCache>();
+        for (var attempt = 1; ; attempt++)
         {
-            using var warmUp = await Client.GetWithSessionAsync(path, token);
+            // The first use of the hot statement on a pooled connection prepares it, in a round trip of its own, and the
+            // first lookup fills the cache; the steady state is what counts.
+            for (var i = 0; i < 3; i++)
+            {
+                using var warmUp = await Client.GetWithSessionAsync(path, token);
+            }
+            if (cache.Enabled)
+            {
+                await Client.CacheSessionAsync(cache, token);
+            }
+            var bypassed = cache.BypassedFor();
+            await ResetStatementsAsync();
+
+            using var response = await Client.GetWithSessionAsync(path, token);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var statements = await StatementsSinceResetAsync();
+            // A heartbeat late on a loaded machine bypasses the cache for a moment: a request then says nothing of the
+            // steady state, and another is measured.
+            if (!cache.Enabled || cache.BypassedFor() == bypassed || attempt == 5)
+            {
+                return statements;
+            }
         }
-        await ResetStatementsAsync();
-
-        using var response = await Client.GetWithSessionAsync(path, token);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await StatementsSinceResetAsync();
     }
 
     // The reset and this query are statements too, and the only ones that name pg_stat_statements; the session cache's

@@ -22,19 +22,16 @@ public sealed class SessionCacheListenerTests(FastHeartbeatFixture api) : IClass
     {
         var cache = api.Factory.Services.GetRequiredService<SessionCache>();
         await MailTesting.EventuallyAsync(() => cache.IsServing, "the listener's first heartbeat");
-        var heard = cache.HeartbeatsHeard;
-        var notServing = 0;
 
         // Each wait for the next heartbeat ends at a different fraction of a millisecond: a rest Npgsql rounds down to
-        // zero once stalled the listener for good (and the cache with it).
-        for (var i = 0; i < 100; i++)
+        // zero once stalled the listener for good (and the cache with it), within a few dozen heartbeats. How punctual
+        // they are is the machine's business: a loaded one may make one late.
+        for (var i = 0; i < 50; i++)
         {
-            await Task.Delay(20);
-            notServing += cache.IsServing ? 0 : 1;
+            var heard = cache.HeartbeatsHeard;
+            await MailTesting.EventuallyAsync(() => cache.HeartbeatsHeard > heard, $"heartbeat {i + 1} after the first", TimeSpan.FromSeconds(5));
         }
 
-        Assert.True(cache.HeartbeatsHeard - heard >= 20, $"{cache.HeartbeatsHeard - heard} heartbeats in 2 s at one per 50 ms");
-        Assert.True(notServing <= 10, $"not serving at {notServing} of 100 looks");
-        Assert.True(cache.IsServing);
+        await MailTesting.EventuallyAsync(() => cache.IsServing, "the cache serves");
     }
 }
