@@ -37,6 +37,32 @@ public sealed class AccountEnumerationTests(ApiFixture fixture, Xunit.Abstractio
             """, new { known });
         var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
 
+        // Alternating requests, compared pair by pair: a pause of the machine that hits one request of a pair moves that
+        // pair's difference only, and the median of the differences ignores it. A machine loaded for the whole
+        // measurement can still move the median either way, so a measurement over the limit is taken again, up to three
+        // times: a real difference shows in every one.
+        var within = false;
+        var attempts = 0;
+        while (!within && attempts < 3)
+        {
+            attempts++;
+            var (knownMedian, unknownMedian, difference) = await MeasureAsync(client, database, path, known, unknown);
+            within = Math.Abs(difference) < Math.Max(1, 0.25 * Math.Min(knownMedian, unknownMedian));
+            output.WriteLine($"{path}, measurement {attempts}: median {knownMedian:0.00} ms with an account, {unknownMedian:0.00} ms "
+                + $"without, median difference {difference:0.00} ms");
+        }
+        Assert.True(within, $"{path}: the timing differed in all {attempts} measurements (see the output)");
+        Assert.Equal(2 * Rounds * attempts, await fixture.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM account_requests WHERE purpose = @purpose",
+            new { purpose = path == "/password/forgot" ? "password_reset" : "email_verification" }));
+    }
+
+    /// <summary>
+    /// Asks for the link for each address in turn, <see cref="Rounds"/> times, and asserts that both got the same answer
+    /// and ran the same statements; returns the median times and the median of the pairs' differences, in ms.
+    /// </summary>
+    private static async Task<(double Known, double Unknown, double Difference)> MeasureAsync(
+        HttpClient client, string database, string path, string known, string unknown)
+    {
         var answers = new Dictionary<string, string>();
         var statements = new Dictionary<string, IReadOnlyList<string>>();
         var timings = new Dictionary<string, List<double>> { [known] = [], [unknown] = [] };
@@ -60,16 +86,7 @@ public sealed class AccountEnumerationTests(ApiFixture fixture, Xunit.Abstractio
         Assert.StartsWith("202 ", answers[known], StringComparison.Ordinal);
         Assert.Equal(statements[known], statements[unknown]);
         Assert.Matches(@"^INSERT INTO account_requests\b[\s\S]* x1$", Assert.Single(statements[known]));
-        // Alternating requests, compared pair by pair: a pause of the machine that hits one request of a pair moves that
-        // pair's difference only, and the median of the differences ignores it.
-        var (knownMedian, unknownMedian) = (Median(timings[known]), Median(timings[unknown]));
-        var difference = Median([.. timings[known].Zip(timings[unknown], (a, b) => a - b)]);
-        output.WriteLine($"{path}: median {knownMedian:0.00} ms with an account, {unknownMedian:0.00} ms without, "
-            + $"median difference {difference:0.00} ms; statements: {string.Join(" | ", statements[known])}");
-        Assert.True(Math.Abs(difference) < Math.Max(1, 0.25 * Math.Min(knownMedian, unknownMedian)),
-            $"median {knownMedian:0.00} ms for an account, {unknownMedian:0.00} ms for none, median difference {difference:0.00} ms");
-        Assert.Equal(2 * Rounds, await fixture.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM account_requests WHERE purpose = @purpose",
-            new { purpose = path == "/password/forgot" ? "password_reset" : "email_verification" }));
+        return (Median(timings[known]), Median(timings[unknown]), Median([.. timings[known].Zip(timings[unknown], (a, b) => a - b)]));
     }
 
     private const int Rounds = 41;
