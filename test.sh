@@ -52,7 +52,7 @@ for path in sys.argv[1:]:
     print(f"{path}: {passed} passed, {failed} failed, {skipped} skipped")
     totals = [totals[0] + passed, totals[1] + failed, totals[2] + skipped]
     # Name each failed test and the start of its message, so the tail of a CI log says what to look at.
-    for result in ET.parse(path).getroot().iter('{*}UnitTestResult'):
+    for result in ET.parse(path).getroot().iterfind('.//{*}UnitTestResult'):
         if result.get('outcome') not in ('Passed', 'NotExecuted'):
             message = ' '.join((result.findtext('.//{*}Message') or '').split())[:600]
             print(f"  FAILED {result.get('testName')} ({result.get('duration')}): {message}")
