@@ -31,9 +31,8 @@ public sealed class SessionCacheListenerTests(FastHeartbeatFixture api) : IClass
             await MailTesting.EventuallyAsync(() => cache.HeartbeatsHeard > next, $"heartbeat {i + 1} after the first", TimeSpan.FromSeconds(5));
         }
 
-        // And on time: 40 are due in 2 s, and the cache serves while the last is under 75 ms old. The bounds leave room
-        // for a busy machine (this passed under two extra busy loops at 10 of 100), not for a listener that is late
-        // as a rule.
+        // And on time: 40 are due in 2 s, and the cache serves while the last is under 75 ms old. These bounds held
+        // under two extra busy loops on the 2 cores.
         var heard = cache.HeartbeatsHeard;
         var notServing = 0;
         for (var i = 0; i < 100; i++)
@@ -42,6 +41,6 @@ public sealed class SessionCacheListenerTests(FastHeartbeatFixture api) : IClass
             notServing += cache.IsServing ? 0 : 1;
         }
         Assert.True(cache.HeartbeatsHeard - heard >= 20, $"{cache.HeartbeatsHeard - heard} heartbeats in 2 s at one per 50 ms");
-        Assert.True(notServing <= 30, $"not serving at {notServing} of 100 looks");
+        Assert.True(notServing <= 10, $"not serving at {notServing} of 100 looks");
     }
 }
