@@ -38,29 +38,35 @@ public sealed class AccountEnumerationTests(ApiFixture fixture, Xunit.Abstractio
         var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
 
         // Alternating requests, compared pair by pair: a pause of the machine that hits one request of a pair moves that
-        // pair's difference only, and the median of the differences ignores it. A machine loaded for the whole
-        // measurement can still move the median either way, so a measurement over the limit is taken again, up to three
-        // times: a real difference shows in every one.
-        var within = false;
+        // pair's difference only, and the median of the differences ignores it. A machine loaded for a whole
+        // measurement can still move that median, so when it is over the limit another measurement joins it, up to
+        // three: the judgement is always on every pair so far, never on a lucky measurement alone.
+        var (knownTimes, unknownTimes) = (new List<double>(), new List<double>());
         var attempts = 0;
-        while (!within && attempts < 3)
+        bool within;
+        do
         {
             attempts++;
-            var (knownMedian, unknownMedian, difference) = await MeasureAsync(client, database, path, known, unknown);
+            var (known1, unknown1) = await MeasureAsync(client, database, path, known, unknown);
+            knownTimes.AddRange(known1);
+            unknownTimes.AddRange(unknown1);
+            var (knownMedian, unknownMedian) = (Median(knownTimes), Median(unknownTimes));
+            var difference = Median([.. knownTimes.Zip(unknownTimes, (a, b) => a - b)]);
             within = Math.Abs(difference) < Math.Max(1, 0.25 * Math.Min(knownMedian, unknownMedian));
-            output.WriteLine($"{path}, measurement {attempts}: median {knownMedian:0.00} ms with an account, {unknownMedian:0.00} ms "
-                + $"without, median difference {difference:0.00} ms");
+            output.WriteLine($"{path}, {knownTimes.Count} pairs: median {knownMedian:0.00} ms with an account, "
+                + $"{unknownMedian:0.00} ms without, median difference {difference:0.00} ms");
         }
-        Assert.True(within, $"{path}: the timing differed in all {attempts} measurements (see the output)");
+        while (!within && attempts < 3);
+        Assert.True(within, $"{path}: the timing differed over all {knownTimes.Count} pairs (see the output)");
         Assert.Equal(2 * Rounds * attempts, await fixture.Factory.ScalarSqlAsync<int>("SELECT count(*) FROM account_requests WHERE purpose = @purpose",
             new { purpose = path == "/password/forgot" ? "password_reset" : "email_verification" }));
     }
 
     /// <summary>
     /// Asks for the link for each address in turn, <see cref="Rounds"/> times, and asserts that both got the same answer
-    /// and ran the same statements; returns the median times and the median of the pairs' differences, in ms.
+    /// and ran the same statements; returns each request's time in ms, pair by pair.
     /// </summary>
-    private static async Task<(double Known, double Unknown, double Difference)> MeasureAsync(
+    private static async Task<(List<double> Known, List<double> Unknown)> MeasureAsync(
         HttpClient client, string database, string path, string known, string unknown)
     {
         var answers = new Dictionary<string, string>();
@@ -86,7 +92,7 @@ public sealed class AccountEnumerationTests(ApiFixture fixture, Xunit.Abstractio
         Assert.StartsWith("202 ", answers[known], StringComparison.Ordinal);
         Assert.Equal(statements[known], statements[unknown]);
         Assert.Matches(@"^INSERT INTO account_requests\b[\s\S]* x1$", Assert.Single(statements[known]));
-        return (Median(timings[known]), Median(timings[unknown]), Median([.. timings[known].Zip(timings[unknown], (a, b) => a - b)]));
+        return (timings[known], timings[unknown]);
     }
 
     private const int Rounds = 41;
